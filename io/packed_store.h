@@ -1,0 +1,66 @@
+#pragma once
+/// The packed genotype store: sample-major 2-bit rows, built tile by tile from variant-major
+/// blocks, never dense. Packing: variant j of a row is in byte j/4, bits 2*(j%4)..2*(j%4)+1
+/// (low bits first, as plink's .bed); codes 0 hom-ref, 1 het, 2 hom-alt, 3 missing.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace snpflow::io {
+
+/// A kept variant's site, as written to variants.tsv and the store's variant table.
+struct SiteInfo {
+  std::string chrom;
+  int64_t pos = 0;
+  std::string id;
+  std::string ref;
+  std::string alt;
+};
+
+class PackedStore {
+ public:
+  /// Variants per tile; a full tile holds kTileVariants/4 = 256 bytes per sample.
+  static constexpr uint32_t kTileVariants = 1024;
+
+  PackedStore() = default;
+  explicit PackedStore(std::vector<std::string> sample_ids);
+  PackedStore(PackedStore&&) noexcept;
+  PackedStore& operator=(PackedStore&&) noexcept;
+  ~PackedStore();
+
+  /// Append one variant: `codes` holds num_samples() codes 0..3. Call serially, in order.
+  void AppendVariant(const SiteInfo& site, const uint8_t* codes);
+  /// Flush the last partial tile. Call once after the last AppendVariant.
+  void Finish();
+
+  size_t num_samples() const { return sample_ids_.size(); }
+  size_t num_variants() const { return sites_.size(); }
+  /// Bytes of one packed row: ceil(num_variants / 4).
+  size_t row_bytes() const { return (num_variants() + 3) / 4; }
+  const std::vector<std::string>& sample_ids() const { return sample_ids_; }
+  const std::vector<SiteInfo>& sites() const { return sites_; }
+
+  /// Copy sample `sample`'s packed row (row_bytes() bytes) to `out`. Thread-safe after Finish().
+  void ReadRow(size_t sample, uint8_t* out) const;
+  /// Return the code of (sample, variant). For tests and small tools, not hot loops.
+  uint8_t code(size_t sample, size_t variant) const;
+
+  /// Write the store to `path` atomically: header, sample ids, variant table, tile index, then
+  /// tiles compressed with zstd and checksummed (CRC32 of the compressed bytes + zstd checksum).
+  void Save(const std::string& path, int zstd_level = 3) const;
+  /// Read a store written by Save. Throws FormatError naming the file and the tile on a bad magic,
+  /// truncation, or checksum mismatch; InputError when the file can't be opened.
+  static PackedStore Load(const std::string& path);
+
+ private:
+  std::vector<std::string> sample_ids_;
+  std::vector<SiteInfo> sites_;
+  /// tiles_[t] holds num_samples() x tile_bytes(t) bytes, sample-major.
+  std::vector<std::vector<uint8_t>> tiles_;
+  std::vector<uint8_t> open_tile_;  // the tile being filled, kTileVariants/4 bytes per sample
+  size_t open_count_ = 0;           // variants in open_tile_
+  bool finished_ = false;
+};
+
+}  // namespace snpflow::io

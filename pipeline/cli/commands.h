@@ -1,0 +1,25 @@
+#pragma once
+/// The `snpflow` subcommands. Each takes the arguments after the command name and returns the
+/// exit status; errors are thrown as snpflow::Error and reported by main().
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace snpflow::cli {
+
+using Args = std::vector<std::string>;
+
+int SimulateCommand(const Args& args);  // simulate_command.cc
+int IngestCommand(const Args& args);    // ingest_command.cc
+int RunCommand(const Args& args);       // ingest_command.cc: `snpflow run CONFIG`
+int StagesCommand(const Args& args);    // stages_command.cc
+int ExportCommand(const Args& args);    // export_command.cc
+int TrainCommand(const Args& args);     // train_command.cc (needs LibTorch)
+int PredictCommand(const Args& args);   // predict_command.cc (needs LibTorch)
+
+/// Thrown for bad command-line usage (exit status 2).
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace snpflow::cli

@@ -1,0 +1,82 @@
+#pragma once
+/// The trainer stage API: one fold in, metrics and predictions out. Plain buffers only, so a
+/// trainer for any backend (LibTorch, a plugin in plain C++) implements it without torch headers.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/stage.h"
+
+namespace snpflow {
+
+/// A minibatch of normalized genotypes: rows x cols float32, row-major.
+struct Batch {
+  const float* x = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const int64_t* labels = nullptr;   // rows class indices
+  const int64_t* samples = nullptr;  // rows sample indices into RunContext::samples
+};
+
+/// Streams the batches of one split of one fold. One consumer; not thread-safe.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  /// Begin epoch `epoch`: training sources reshuffle with a seed from (seed, fold, epoch).
+  virtual void Start(int epoch) = 0;
+  /// Fill `batch` with the next batch; false at the end of the epoch. Pointers stay valid until
+  /// the next call.
+  virtual bool Next(Batch* batch) = 0;
+  virtual int64_t num_samples() const = 0;
+  virtual int64_t num_features() const = 0;
+  /// Seconds the consumer spent waiting inside Next() since construction.
+  virtual double wait_seconds() const { return 0; }
+};
+
+/// Everything a trainer gets for one fold. Pointers are owned by the runner and outlive Train().
+struct FoldInputs {
+  int fold = 0;
+  const RunContext* ctx = nullptr;
+  int64_t n_snps = 0;
+  int64_t n_classes = 0;
+  const float* embedding = nullptr;  // n_snps x (4 * n_classes), train samples only
+  const float* means = nullptr;      // n_snps, train samples only
+  const float* stds = nullptr;       // n_snps
+  BatchSource* train = nullptr;
+  BatchSource* valid = nullptr;
+  BatchSource* test = nullptr;
+  std::string output_dir;  // the fold's directory, for model files
+};
+
+struct EpochMetrics {
+  int epoch = 0;
+  double train_loss = 0, train_accuracy = 0;
+  double valid_loss = 0, valid_accuracy = 0;
+  double seconds = 0, wait_seconds = 0;
+};
+
+struct Prediction {
+  int64_t sample = 0;
+  int truth = 0;
+  int predicted = 0;
+  std::vector<float> probabilities;
+};
+
+struct FoldResult {
+  std::vector<EpochMetrics> epochs;
+  int best_epoch = -1;
+  double test_loss = 0;
+  double test_accuracy = 0;
+  int64_t n_params = 0;
+  std::vector<Prediction> predictions;  // test samples
+  std::string model_path;
+};
+
+/// A trainer stage: dietnet, mlp, or any plugin backend.
+class Trainer : public Stage {
+ public:
+  /// Train on fold.train, early-stop on fold.valid, evaluate the best model on fold.test.
+  virtual FoldResult Train(const FoldInputs& fold) = 0;
+};
+
+}  // namespace snpflow

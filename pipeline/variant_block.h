@@ -1,0 +1,58 @@
+#pragma once
+/// The message that travels the ingest flow graph: a block of consecutive VCF records.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace snpflow {
+
+/// Genotype codes: additive count of ALT alleles, or missing.
+enum GenotypeCode : uint8_t { kHomRef = 0, kHet = 1, kHomAlt = 2, kMissing = 3 };
+
+/// One VCF record's site fields.
+struct Variant {
+  std::string chrom;
+  int64_t pos = 0;  // 1-based, as in the VCF
+  std::string id;
+  std::string ref;
+  std::string alt;  // comma-separated when multi-allelic
+  int n_alleles = 0;
+  uint64_t record = 0;  // 1-based record number in the input (for error messages)
+};
+
+/// A block of up to kBlockVariants records. Stages fill `codes`, drop variants, and add per-variant
+/// results; a block is processed by one thread at a time.
+class VariantBlock {
+ public:
+  static constexpr size_t kBlockVariants = 1024;
+
+  uint64_t seq = 0;       // position of the block in the input, 0-based; restores order
+  size_t n_samples = 0;
+  std::vector<Variant> variants;
+  /// Genotype codes, variant-major: variants.size() x n_samples (filled by `decode-gt`).
+  std::vector<uint8_t> codes;
+  /// Why each variant was dropped; nullptr while kept. Reasons are static strings.
+  std::vector<const char*> dropped;
+  /// Per kept variant counts (n_kept x partitions x classes x 4), filled by the count step.
+  std::vector<uint16_t> counts;
+  /// The source's undecoded records; opaque to stages other than `decode-gt`.
+  std::shared_ptr<void> raw;
+
+  size_t size() const { return variants.size(); }
+  bool kept(size_t i) const { return dropped[i] == nullptr; }
+  /// Mark variant i as skipped for `reason` (a string with static lifetime, e.g. "maf").
+  void Drop(size_t i, const char* reason) {
+    if (dropped[i] == nullptr) dropped[i] = reason;
+  }
+  const uint8_t* codes_of(size_t i) const { return codes.data() + i * n_samples; }
+  uint8_t* codes_of(size_t i) { return codes.data() + i * n_samples; }
+  size_t num_kept() const {
+    size_t n = 0;
+    for (auto* d : dropped) n += d == nullptr;
+    return n;
+  }
+};
+
+}  // namespace snpflow
