@@ -10,15 +10,30 @@
 
 namespace snpflow {
 
-/// Counts per SNP x partition x class x genotype{0,1,2,missing}, from the ingest pass.
-struct GenotypeCounts {
-  size_t n_snps = 0;
-  int folds = 0;
-  size_t classes = 0;
-  std::vector<uint16_t> data;  // n_snps * folds * classes * 4, C order
+/// Counts per SNP x partition x class x genotype{0,1,2,missing}, from the ingest pass. Stored in
+/// chunks of kChunkSnps rows so appending 315K rows never reallocates (and copies) the whole table.
+class GenotypeCounts {
+ public:
+  static constexpr size_t kChunkSnps = 1024;
+  GenotypeCounts() = default;
+  GenotypeCounts(int folds, size_t classes) : folds_(folds), classes_(classes) {}
 
-  size_t stride() const { return static_cast<size_t>(folds) * classes * 4; }
-  const uint16_t* of(size_t snp) const { return data.data() + snp * stride(); }
+  size_t n_snps() const { return n_snps_; }
+  int folds() const { return folds_; }
+  size_t classes() const { return classes_; }
+  /// Counters per SNP: folds * classes * 4, C order (partition, class, genotype).
+  size_t stride() const { return static_cast<size_t>(folds_) * classes_ * 4; }
+  const uint16_t* of(size_t snp) const {
+    return chunks_[snp / kChunkSnps].data() + (snp % kChunkSnps) * stride();
+  }
+  /// Append one SNP's stride() counters. Serial.
+  void Append(const uint16_t* row);
+
+ private:
+  int folds_ = 0;
+  size_t classes_ = 0;
+  size_t n_snps_ = 0;
+  std::vector<std::vector<uint16_t>> chunks_;
 };
 
 /// One fold's train-only statistics.

@@ -1,9 +1,14 @@
 #include "stages/register_builtin.h"
 
+#include "stages/export.h"
+
 namespace snpflow {
 
 void RegisterBuiltinStages(StageRegistry& registry) {
-  (void)registry;
+  RegisterDecodeGtStage(registry);
+  RegisterFilterStage(registry);
+  RegisterStoreStages(registry);
+  RegisterExportStage(registry);
 }
 
 StageRegistry& DefaultRegistry() {

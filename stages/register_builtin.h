@@ -3,7 +3,11 @@
 
 namespace snpflow {
 
-/// Register every torch-free built-in stage (decode-gt, filter, count, store) in `registry`.
+void RegisterDecodeGtStage(StageRegistry& registry);  // stages/decode_gt.cc
+void RegisterFilterStage(StageRegistry& registry);    // stages/filter.cc
+void RegisterStoreStages(StageRegistry& registry);    // stages/store.cc: count, store
+
+/// Register every torch-free built-in stage in `registry`, in one visible list.
 void RegisterBuiltinStages(StageRegistry& registry);
 
 }  // namespace snpflow

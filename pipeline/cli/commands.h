@@ -17,6 +17,10 @@ int ExportCommand(const Args& args);    // export_command.cc
 int TrainCommand(const Args& args);     // train_command.cc (needs LibTorch)
 int PredictCommand(const Args& args);   // predict_command.cc (needs LibTorch)
 
+/// Run what a parsed pipeline asks for: ingest (or load --data), export, train. Shared by
+/// `ingest`, `run` and `train`.
+int RunPipelineCommand(const Args& args, int mode);
+
 /// Thrown for bad command-line usage (exit status 2).
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;

@@ -1,8 +1,80 @@
-// TEMPORARY placeholder, replaced by the real command.
+// `snpflow ingest`, `snpflow run CONFIG` (and the pipeline behind `snpflow train`).
+#include <cstdio>
+#include <iostream>
+
 #include "pipeline/cli/commands.h"
+#include "pipeline/config.h"
 #include "pipeline/error.h"
+#include "pipeline/ingest.h"
+#include "stages/batcher.h"
+#include "stages/export.h"
+#ifdef SNPFLOW_WITH_TORCH
+#include "stages/train/train_runner.h"
+#endif
 
 namespace snpflow::cli {
-int IngestCommand(const Args&) { throw Error("'ingest' is not built yet"); }
-int RunCommand(const Args&) { throw Error("'run' is not built yet"); }
+
+int RunPipelineCommand(const Args& args, int mode_int) {
+  auto mode = static_cast<PipelineMode>(mode_int);
+  StageRegistry& registry = DefaultRegistry();
+  PipelineSpec spec = ParsePipeline(args, mode, registry);
+  if (spec.help) {
+    if (mode == PipelineMode::kIngest)
+      std::cout << "Usage: snpflow ingest INPUT.vcf[.gz]|INPUT.bcf|- --labels PANEL -o DIR [options]\n\n";
+    else if (mode == PipelineMode::kTrain)
+      std::cout << "Usage: snpflow train (INPUT --labels PANEL | --data INGEST_DIR) -o DIR [--model dietnet] [options]\n\n";
+    std::cout << spec.help_text;
+    return 0;
+  }
+  const IngestSpec& in = spec.ingest;
+  if (in.output_dir.empty()) throw UsageError("no output directory; pass -o DIR");
+
+  Dataset data;
+  if (!spec.data_dir.empty()) {
+    if (!in.input.path.empty())
+      throw UsageError("give either an input VCF or --data DIR, not both");
+    data = LoadDataset(spec.data_dir);
+  } else {
+    if (in.input.path.empty()) throw UsageError("no input; give a VCF/BCF path or - for stdin");
+    if (in.labels_path.empty()) throw UsageError("no label file; pass --labels FILE");
+    data = RunIngest(registry, in).data;
+  }
+
+  RunContext ctx;
+  ctx.samples = data.samples;
+  ctx.output_dir = in.output_dir;
+  ctx.seed = in.seed;
+  ctx.threads = in.threads;
+  ctx.quiet = in.quiet;
+  ctx.input_path = spec.data_dir.empty() ? in.input.path : spec.data_dir;
+
+  if (spec.run_export) {
+    auto exporter = registry.Make<ExportStage>("export", spec.export_options, "export");
+    exporter->Run(data, ctx);
+  }
+  if (!spec.trainer.empty()) {
+#ifdef SNPFLOW_WITH_TORCH
+    auto trainer = registry.Make<Trainer>(spec.trainer, spec.trainer_options, "train");
+    TrainRunOptions options;
+    options.model = spec.trainer;
+    OptionSet<BatcherOptions> batcher;
+    BatcherOptions::Declare(batcher);
+    options.batcher = batcher.Build(spec.batcher_options, "batcher.");
+    options.folds = spec.folds_to_run;
+    RunTraining(data, *trainer, options, ctx);
+#else
+    throw ConfigError("this snpflow was built without LibTorch; trainers are unavailable");
+#endif
+  }
+  return 0;
+}
+
+int IngestCommand(const Args& args) {
+  return RunPipelineCommand(args, static_cast<int>(PipelineMode::kIngest));
+}
+
+int RunCommand(const Args& args) {
+  return RunPipelineCommand(args, static_cast<int>(PipelineMode::kRun));
+}
+
 }  // namespace snpflow::cli

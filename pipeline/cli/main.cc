@@ -8,6 +8,10 @@
 
 #include "pipeline/cli/commands.h"
 #include "pipeline/error.h"
+#include "pipeline/registry.h"
+#ifdef SNPFLOW_WITH_TORCH
+#include "stages/train/register_train.h"
+#endif
 
 namespace {
 
@@ -64,6 +68,9 @@ int main(int argc, char** argv) {
   }
   snpflow::cli::Args args(argv + 2, argv + argc);
   try {
+#ifdef SNPFLOW_WITH_TORCH
+    snpflow::RegisterTrainStages(snpflow::DefaultRegistry());
+#endif
     return it->second.run(args);
   } catch (const snpflow::cli::UsageError& e) {
     std::fprintf(stderr, "snpflow %s: error: %s\n(see 'snpflow %s --help')\n", name.c_str(), e.what(),

@@ -1,0 +1,38 @@
+#pragma once
+/// Command line + config file -> PipelineSpec. Boost.Program_options maps `[section] key = value`
+/// to `section.key`, so `[filter] min-maf = 0.01` means `--filter.min-maf 0.01`. Parsed in two
+/// passes: the first finds plugins, stages and the trainer; the second parses strictly against
+/// the chosen stages' declared options. The command line wins over the config file.
+#include <string>
+#include <vector>
+
+#include "pipeline/ingest.h"
+#include "pipeline/registry.h"
+
+namespace snpflow {
+
+struct PipelineSpec {
+  IngestSpec ingest;
+  std::string config_path;          // "" when none
+  std::string data_dir;             // --data: an existing ingest output; skips the VCF pass
+  std::string trainer;              // trainer stage name ("" = none), options in [train]
+  OptionValues trainer_options;
+  OptionValues batcher_options;     // [batcher] batch-size, prefetch
+  bool run_export = false;          // [pipeline] export = true or --export
+  OptionValues export_options;      // [export]
+  std::vector<std::string> plugins; // loaded into the registry by ParsePipeline
+  std::vector<int> folds_to_run;    // --train-folds 0,1 ; empty = all
+  bool help = false;                // --help was given; `help_text` holds the usage
+  std::string help_text;
+};
+
+/// What a command accepts: `ingest` has no trainer; `train` defaults the trainer to dietnet.
+enum class PipelineMode { kIngest, kRun, kTrain };
+
+/// Parse `args` (after the command name). For kRun the first positional argument is the config
+/// file. Loads plugins into `registry`. Throws ConfigError (unknown option, naming the file and
+/// the nearest known option) or PluginError.
+PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mode,
+                           StageRegistry& registry);
+
+}  // namespace snpflow

@@ -1,0 +1,91 @@
+#include "pipeline/graph_builder.h"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <memory>
+
+namespace snpflow {
+
+namespace flow = oneapi::tbb::flow;
+using Msg = std::shared_ptr<VariantBlock>;
+
+void RunGraph(const GraphSpec& spec) {
+  const int threads = spec.threads > 0 ? spec.threads : 1;
+  const size_t max_blocks =
+      spec.max_blocks_in_flight > 0 ? spec.max_blocks_in_flight : 2 * static_cast<size_t>(threads) + 2;
+
+  // Per-worker local states of the unordered sinks, and the single state of each ordered sink.
+  using Locals = oneapi::tbb::enumerable_thread_specific<std::unique_ptr<BlockSink::LocalState>>;
+  std::vector<std::unique_ptr<Locals>> unordered_locals;
+  std::vector<BlockSink*> unordered, ordered;
+  std::vector<std::unique_ptr<BlockSink::LocalState>> ordered_locals;
+  for (BlockSink* sink : spec.sinks) {
+    if (sink->ordered()) {
+      ordered.push_back(sink);
+      ordered_locals.push_back(sink->MakeLocalState());
+    } else {
+      unordered.push_back(sink);
+      unordered_locals.push_back(std::make_unique<Locals>([sink] { return sink->MakeLocalState(); }));
+    }
+  }
+
+  oneapi::tbb::task_arena arena(threads);
+  arena.execute([&] {
+    flow::graph g;
+    uint64_t next_seq = 0;
+    flow::input_node<Msg> source(g, [&](oneapi::tbb::flow_control& fc) -> Msg {
+      auto block = std::make_shared<VariantBlock>();
+      if (!spec.source->ReadBlock(*block)) {
+        fc.stop();
+        return nullptr;
+      }
+      block->seq = next_seq++;
+      return block;
+    });
+    // Backpressure: at most max_blocks blocks between the source and the tail.
+    flow::limiter_node<Msg> limiter(g, max_blocks);
+    flow::make_edge(source, limiter);
+
+    std::vector<std::unique_ptr<flow::function_node<Msg, Msg>>> nodes;
+    flow::sender<Msg>* last = &limiter;
+    for (BlockStage* stage : spec.stages) {
+      size_t concurrency = stage->concurrency() == Concurrency::kSerial ? flow::serial : flow::unlimited;
+      nodes.push_back(std::make_unique<flow::function_node<Msg, Msg>>(
+          g, concurrency, [stage](Msg block) {
+            stage->Process(*block);
+            return block;
+          }));
+      flow::make_edge(*last, *nodes.back());
+      last = nodes.back().get();
+    }
+    if (!unordered.empty()) {
+      nodes.push_back(std::make_unique<flow::function_node<Msg, Msg>>(
+          g, flow::unlimited, [&](Msg block) {
+            for (size_t k = 0; k < unordered.size(); ++k)
+              unordered[k]->Sink(*unordered_locals[k]->local(), *block);
+            return block;
+          }));
+      flow::make_edge(*last, *nodes.back());
+      last = nodes.back().get();
+    }
+    flow::sequencer_node<Msg> sequencer(g, [](const Msg& block) { return block->seq; });
+    flow::make_edge(*last, sequencer);
+    flow::function_node<Msg, flow::continue_msg> tail(g, flow::serial, [&](Msg block) {
+      for (size_t k = 0; k < ordered.size(); ++k) ordered[k]->Sink(*ordered_locals[k], *block);
+      if (spec.on_block) spec.on_block(*block);
+      return flow::continue_msg();
+    });
+    flow::make_edge(sequencer, tail);
+    flow::make_edge(tail, limiter.decrementer());
+    source.activate();
+    g.wait_for_all();
+  });
+
+  for (size_t k = 0; k < unordered.size(); ++k)
+    for (auto& local : *unordered_locals[k]) unordered[k]->Combine(*local);
+  for (size_t k = 0; k < ordered.size(); ++k) ordered[k]->Combine(*ordered_locals[k]);
+}
+
+}  // namespace snpflow

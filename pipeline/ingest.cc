@@ -1,0 +1,219 @@
+#include "pipeline/ingest.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "io/atomic_file.h"
+#include "io/label_file.h"
+#include "pipeline/folds.h"
+#include "pipeline/graph_builder.h"
+#include "pipeline/json.h"
+#include "pipeline/progress.h"
+#include "stages/ingest_sinks.h"
+
+namespace snpflow {
+
+namespace {
+
+std::string ListSome(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < 5; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 5) out += ", ... (" + std::to_string(names.size()) + " in all)";
+  return out;
+}
+
+std::string Thousands(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+std::string SkipSummary(const std::map<std::string, uint64_t>& skipped) {
+  std::string out;
+  for (const auto& [reason, n] : skipped) out += (out.empty() ? "" : ", ") + reason + " " + Thousands(n);
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const std::string& vcf_path,
+                             const std::string& labels_path, const std::string& label_column,
+                             int folds, uint64_t seed) {
+  io::LabelTable labels = io::ReadLabelFile(labels_path, label_column);
+  SampleTable table;
+  table.folds = folds;
+  std::vector<std::string> unlabelled;
+  std::vector<std::string> label_of;
+  for (const auto& id : vcf_samples) {
+    auto it = labels.index.find(id);
+    if (it == labels.index.end()) unlabelled.push_back(id);
+    else label_of.push_back(labels.labels[it->second]);
+  }
+  if (!unlabelled.empty())
+    throw InputError(std::to_string(unlabelled.size()) + " sample(s) of '" + vcf_path +
+                     "' are not in the label file '" + labels_path + "': " + ListSome(unlabelled) +
+                     "; add them to the label file or leave them out with -S/--samples");
+  std::set<std::string> in_vcf(vcf_samples.begin(), vcf_samples.end());
+  if (in_vcf.size() != vcf_samples.size())
+    throw InputError("'" + vcf_path + "' lists a sample twice in its header");
+  table.ids = vcf_samples;
+  std::set<std::string> classes(label_of.begin(), label_of.end());
+  table.class_names.assign(classes.begin(), classes.end());
+  for (const auto& l : label_of)
+    table.label.push_back(static_cast<int>(
+        std::lower_bound(table.class_names.begin(), table.class_names.end(), l) -
+        table.class_names.begin()));
+  if (table.class_names.size() < 2)
+    throw InputError("the samples of '" + vcf_path + "' have only one class in column '" +
+                     label_column + "' of '" + labels_path + "'; a classifier needs at least two");
+  if (static_cast<int>(table.size()) < folds)
+    throw InputError("'" + vcf_path + "' has " + std::to_string(table.size()) +
+                     " samples, fewer than --folds " + std::to_string(folds));
+  table.partition = AssignFolds(table.label, static_cast<int>(table.num_classes()), folds, seed);
+  return table;
+}
+
+namespace {
+
+// The reverse check: labelled samples missing from the VCF. Skipped with -S, where the label file
+// is expected to list more samples than were selected.
+void CheckLabelsPresent(const SampleTable& table, const IngestSpec& spec) {
+  if (!spec.input.samples_file.empty()) return;
+  io::LabelTable labels = io::ReadLabelFile(spec.labels_path, spec.label_column);
+  std::set<std::string> in_vcf(table.ids.begin(), table.ids.end());
+  std::vector<std::string> absent;
+  for (const auto& id : labels.samples)
+    if (!in_vcf.count(id)) absent.push_back(id);
+  if (!absent.empty())
+    throw InputError(std::to_string(absent.size()) + " sample(s) of the label file '" +
+                     spec.labels_path + "' are not in '" + spec.input.path + "': " +
+                     ListSome(absent) + "; remove them from the label file, or pass the samples "
+                     "to use with -S/--samples");
+}
+
+OptionValues OptionsOf(const IngestSpec& spec, const std::string& label) {
+  auto it = spec.options.find(label);
+  return it == spec.options.end() ? OptionValues{} : it->second;
+}
+
+}  // namespace
+
+IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
+  if (spec.output_dir.empty()) throw ConfigError("no output directory; pass -o DIR");
+  if (spec.labels_path.empty()) throw ConfigError("no label file; pass --labels FILE");
+  for (const auto& [label, values] : spec.options) {
+    bool known = label == "store" || label == "decode-gt" || label == "count";
+    for (const auto& s : spec.stages) known = known || s.label == label;
+    if (!known) throw ConfigError("options given for [" + label + "], which is not a stage of this "
+                                  "pipeline; add it to [pipeline] stages or remove the options");
+  }
+  // Build every stage first: a bad option fails before any work.
+  std::vector<std::unique_ptr<BlockStage>> stages;
+  std::vector<std::unique_ptr<BlockSink>> sinks;
+  stages.push_back(registry.Make<BlockStage>("decode-gt", OptionsOf(spec, "decode-gt"), "decode-gt"));
+  for (const StageRef& ref : spec.stages) {
+    const StageInfo& info = registry.Get(ref.name);
+    if (info.role == StageRole::kBlock)
+      stages.push_back(registry.Make<BlockStage>(ref.name, OptionsOf(spec, ref.label), ref.label));
+    else if (info.role == StageRole::kSink)
+      sinks.push_back(registry.Make<BlockSink>(ref.name, OptionsOf(spec, ref.label), ref.label));
+    else
+      throw ConfigError("stage '" + ref.name + "' is a trainer; set it with [pipeline] trainer");
+  }
+  stages.push_back(registry.Make<BlockStage>("count", OptionsOf(spec, "count"), "count"));
+  auto store_stage = registry.Make<BlockSink>("store", OptionsOf(spec, "store"), "store");
+  auto* store = dynamic_cast<StoreSink*>(store_stage.get());
+  sinks.push_back(std::move(store_stage));
+
+  auto source = io::VcfSource::Open(spec.input);
+  RunContext ctx;
+  ctx.samples = BuildSampleTable(source->sample_ids(), spec.input.path, spec.labels_path,
+                                 spec.label_column, spec.folds, spec.seed);
+  CheckLabelsPresent(ctx.samples, spec);
+  ctx.output_dir = spec.output_dir;
+  ctx.seed = spec.seed;
+  ctx.threads = spec.threads;
+  ctx.quiet = spec.quiet;
+  ctx.input_path = spec.input.path;
+
+  bool created_dir = !std::filesystem::exists(spec.output_dir);
+  io::MakeDirs(spec.output_dir);
+  try {
+    for (auto& s : stages) s->Init(ctx);
+    for (auto& s : sinks) s->Init(ctx);
+
+    Progress progress("ingest", spec.quiet);
+    uint64_t records = 0, kept = 0;
+    GraphSpec graph;
+    graph.source = source.get();
+    for (auto& s : stages) graph.stages.push_back(s.get());
+    for (auto& s : sinks) graph.sinks.push_back(s.get());
+    graph.threads = spec.threads;
+    graph.max_blocks_in_flight = spec.max_blocks_in_flight;
+    graph.on_block = [&](const VariantBlock& block) {
+      std::map<std::string, uint64_t> skipped;
+      for (size_t i = 0; i < block.size(); ++i)
+        if (!block.kept(i)) ++skipped[block.dropped[i]];
+      for (const auto& [reason, n] : skipped) ctx.skipped.Add(reason, n);
+      records += block.size();
+      kept += block.num_kept();
+      double secs = progress.seconds();
+      std::string line = Thousands(records) + " records, " + Thousands(kept) + " kept, " +
+                         Thousands(static_cast<uint64_t>(records / std::max(secs, 1e-9))) +
+                         " records/s, at " + block.variants.back().chrom;
+      if (source->file_size() > 0 && source->bytes_read() > 0)
+        line += " (" + std::to_string(100 * source->bytes_read() / source->file_size()) + "%)";
+      progress.Update(line);
+    };
+    RunGraph(graph);
+    if (records == 0)
+      throw InputError("'" + spec.input.path + "' contains no variant records" +
+                       (spec.input.regions.empty() ? "" : " in the regions " + spec.input.regions));
+    for (auto& s : sinks) s->Finalize(ctx);
+    WriteSampleTable(ctx.samples, spec.output_dir);
+
+    IngestResult result;
+    result.records = records;
+    result.kept = kept;
+    result.skipped = ctx.skipped.Snapshot();
+    result.seconds = progress.seconds();
+    progress.Done(Thousands(records) + " records, " + Thousands(kept) + " kept in " +
+                  std::to_string(result.seconds).substr(0, 5) + " s; skipped: " +
+                  SkipSummary(result.skipped));
+
+    JsonObject summary;
+    summary.Add("input", spec.input.path)
+        .Add("regions", spec.input.regions)
+        .Add("samples_file", spec.input.samples_file)
+        .Add("labels", spec.labels_path)
+        .Add("label_column", spec.label_column)
+        .Add("samples", static_cast<uint64_t>(ctx.samples.size()))
+        .Add("classes", static_cast<uint64_t>(ctx.samples.num_classes()))
+        .Add("folds", spec.folds)
+        .Add("seed", spec.seed)
+        .Add("records", records)
+        .Add("kept", kept)
+        .Add("skipped", result.skipped)
+        .Add("seconds", result.seconds);
+    std::vector<std::string> stage_names;
+    for (auto& s : stages) stage_names.push_back(JsonString(s->label()));
+    for (auto& s : sinks) stage_names.push_back(JsonString(s->label()));
+    summary.Raw("stages", JsonArray(stage_names));
+    io::WriteFileAtomic(spec.output_dir + "/ingest.json", summary.str() + "\n");
+
+    result.data.samples = ctx.samples;
+    result.data.store = store->TakeStore();
+    result.data.counts = store->TakeCounts();
+    return result;
+  } catch (...) {
+    // Leave no empty directory behind for a run that wrote nothing.
+    std::error_code ec;
+    if (created_dir && std::filesystem::is_empty(spec.output_dir, ec))
+      std::filesystem::remove(spec.output_dir, ec);
+    throw;
+  }
+}
+
+}  // namespace snpflow

@@ -1,0 +1,57 @@
+#pragma once
+/// The ingest run: VCF/BCF -> (decode-gt -> user stages -> count) -> store sink, one pass, then
+/// per-fold statistics and embeddings. Used by `snpflow ingest`, `snpflow run` and `snpflow train`.
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "io/vcf_source.h"
+#include "pipeline/options.h"
+#include "pipeline/registry.h"
+#include "stages/fold_stats.h"
+
+namespace snpflow {
+
+/// A stage instance of a pipeline: the registry name and its section label (usually equal).
+struct StageRef {
+  std::string name;
+  std::string label;
+};
+
+struct IngestSpec {
+  io::VcfSourceOptions input;
+  std::string labels_path;
+  std::string label_column = "pop";
+  int folds = 5;
+  uint64_t seed = 1;
+  int threads = 1;
+  bool quiet = false;
+  std::string output_dir;
+  /// Block stages and sinks between decode-gt and count, in order (e.g. filter, hwe-filter).
+  std::vector<StageRef> stages = {{"filter", "filter"}};
+  /// Option values per stage label ("filter" -> {"min-maf": "0.01"}), including "store".
+  std::map<std::string, OptionValues> options;
+  size_t max_blocks_in_flight = 0;  // 0: automatic
+};
+
+struct IngestResult {
+  Dataset data;
+  uint64_t records = 0;
+  uint64_t kept = 0;
+  std::map<std::string, uint64_t> skipped;
+  double seconds = 0;
+};
+
+/// Run the ingest. Writes into spec.output_dir: store.snpf, variants.tsv, samples.tsv,
+/// classes.txt, counts.npy, fold_<f>/{stats,embedding}.npy and ingest.json, each atomically.
+/// Throws InputError/FormatError/ConfigError naming the file and record.
+IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec);
+
+/// Match VCF samples with the label table; build classes and stratified folds. Throws InputError
+/// when a VCF sample has no label or a labelled sample is not in the VCF.
+SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const std::string& vcf_path,
+                             const std::string& labels_path, const std::string& label_column,
+                             int folds, uint64_t seed);
+
+}  // namespace snpflow

@@ -1,0 +1,166 @@
+#include "stages/fold_stats.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "io/atomic_file.h"
+#include "io/npy.h"
+#include "pipeline/error.h"
+
+namespace snpflow {
+
+void GenotypeCounts::Append(const uint16_t* row) {
+  if (n_snps_ % kChunkSnps == 0) {
+    chunks_.emplace_back();
+    chunks_.back().reserve(kChunkSnps * stride());
+  }
+  chunks_.back().insert(chunks_.back().end(), row, row + stride());
+  ++n_snps_;
+}
+
+std::vector<float> FoldStats::Lut() const {
+  std::vector<float> lut(n_snps * 4);
+  for (size_t j = 0; j < n_snps; ++j) {
+    for (int g = 0; g < 3; ++g) lut[j * 4 + g] = (static_cast<float>(g) - mean[j]) / std[j];
+    lut[j * 4 + 3] = 0.0f;  // missing -> the mean, i.e. 0 after normalization
+  }
+  return lut;
+}
+
+FoldStats ComputeFoldStats(const GenotypeCounts& counts, int fold) {
+  const int folds = counts.folds();
+  const size_t classes = counts.classes();
+  if (fold < 0 || fold >= folds)
+    throw ConfigError("fold " + std::to_string(fold) + " is out of range 0.." +
+                      std::to_string(folds - 1));
+  FoldStats stats;
+  stats.fold = fold;
+  stats.n_snps = counts.n_snps();
+  stats.classes = classes;
+  stats.mean.resize(stats.n_snps);
+  stats.std.resize(stats.n_snps);
+  stats.embedding.resize(stats.n_snps * 4 * classes);
+  std::vector<bool> train(folds);
+  for (int p = 0; p < folds; ++p) train[p] = SplitOf(p, fold, folds) == Split::kTrain;
+  std::vector<uint64_t> per_class(classes * 4);
+  for (size_t j = 0; j < stats.n_snps; ++j) {
+    const uint16_t* row = counts.of(j);
+    std::fill(per_class.begin(), per_class.end(), 0);
+    for (int p = 0; p < folds; ++p) {
+      if (!train[p]) continue;
+      const uint16_t* part = row + static_cast<size_t>(p) * classes * 4;
+      for (size_t k = 0; k < classes * 4; ++k) per_class[k] += part[k];
+    }
+    uint64_t n[4] = {0, 0, 0, 0};
+    float* emb = stats.embedding.data() + j * 4 * classes;
+    for (size_t c = 0; c < classes; ++c) {
+      uint64_t total = 0;
+      for (int g = 0; g < 4; ++g) total += per_class[c * 4 + g], n[g] += per_class[c * 4 + g];
+      for (int g = 0; g < 4; ++g)
+        emb[c * 4 + g] = total == 0 ? 0.0f
+                                    : static_cast<float>(static_cast<double>(per_class[c * 4 + g]) /
+                                                         static_cast<double>(total));
+    }
+    const double called = static_cast<double>(n[0] + n[1] + n[2]);
+    double mean = 0, var = 0;
+    if (called > 0) {
+      mean = (n[1] + 2.0 * n[2]) / called;
+      var = (n[1] + 4.0 * n[2]) / called - mean * mean;
+    }
+    double sd = var > 1e-12 ? std::sqrt(var) : 1.0;  // constant SNP: keep values finite (all 0)
+    stats.mean[j] = static_cast<float>(mean);
+    stats.std[j] = static_cast<float>(sd);
+  }
+  return stats;
+}
+
+namespace {
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot open '" + path + "'; is this a `snpflow ingest` output directory?");
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+void WriteSampleTable(const SampleTable& samples, const std::string& dir) {
+  std::ostringstream tsv;
+  tsv << "sample\tlabel\tpartition\n";
+  for (size_t i = 0; i < samples.size(); ++i)
+    tsv << samples.ids[i] << '\t' << samples.class_names[samples.label[i]] << '\t'
+        << samples.partition[i] << '\n';
+  io::WriteFileAtomic(dir + "/samples.tsv", tsv.str());
+  std::ostringstream classes;
+  for (const auto& c : samples.class_names) classes << c << '\n';
+  io::WriteFileAtomic(dir + "/classes.txt", classes.str());
+}
+
+void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& dir) {
+  io::NpyWriter writer(dir + "/counts.npy", "<u2",
+                       {counts.n_snps(), static_cast<uint64_t>(counts.folds()), counts.classes(), 4});
+  for (size_t j = 0; j < counts.n_snps(); j += GenotypeCounts::kChunkSnps) {
+    size_t n = std::min(GenotypeCounts::kChunkSnps, counts.n_snps() - j);
+    writer.Write(counts.of(j), n * counts.stride() * sizeof(uint16_t));
+  }
+  writer.Commit();
+  for (int f = 0; f < counts.folds(); ++f) {
+    FoldStats stats = ComputeFoldStats(counts, f);
+    std::string fold_dir = dir + "/fold_" + std::to_string(f);
+    io::MakeDirs(fold_dir);
+    std::vector<float> ms(stats.n_snps * 2);
+    for (size_t j = 0; j < stats.n_snps; ++j) ms[2 * j] = stats.mean[j], ms[2 * j + 1] = stats.std[j];
+    io::WriteNpy(fold_dir + "/stats.npy", "<f4", {stats.n_snps, 2}, ms.data(),
+                 ms.size() * sizeof(float));
+    io::WriteNpy(fold_dir + "/embedding.npy", "<f4", {stats.n_snps, 4 * stats.classes},
+                 stats.embedding.data(), stats.embedding.size() * sizeof(float));
+  }
+}
+
+Dataset LoadDataset(const std::string& dir) {
+  Dataset data;
+  data.samples.class_names = ReadLines(dir + "/classes.txt");
+  std::vector<std::string> rows = ReadLines(dir + "/samples.tsv");
+  if (rows.empty() || rows[0] != "sample\tlabel\tpartition")
+    throw FormatError(dir + "/samples.tsv: expected the header 'sample<TAB>label<TAB>partition'");
+  int max_partition = 0;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    std::istringstream in(rows[r]);
+    std::string id, label;
+    int partition = -1;
+    if (!(in >> id >> label >> partition) || partition < 0)
+      throw FormatError(dir + "/samples.tsv line " + std::to_string(r + 1) + ": malformed row");
+    int c = -1;
+    for (size_t k = 0; k < data.samples.class_names.size(); ++k)
+      if (data.samples.class_names[k] == label) c = static_cast<int>(k);
+    if (c < 0)
+      throw FormatError(dir + "/samples.tsv line " + std::to_string(r + 1) + ": label '" + label +
+                        "' is not in classes.txt");
+    data.samples.ids.push_back(id);
+    data.samples.label.push_back(c);
+    data.samples.partition.push_back(partition);
+    max_partition = std::max(max_partition, partition);
+  }
+  data.store = io::PackedStore::Load(dir + "/store.snpf");
+  if (data.store.sample_ids() != data.samples.ids)
+    throw FormatError(dir + ": samples.tsv and store.snpf list different samples; re-run ingest");
+  io::NpyArray counts = io::ReadNpy(dir + "/counts.npy");
+  if (counts.dtype != "<u2" || counts.shape.size() != 4 || counts.shape[3] != 4 ||
+      counts.shape[0] != data.store.num_variants() ||
+      counts.shape[2] != data.samples.class_names.size())
+    throw FormatError(dir + "/counts.npy: shape/dtype do not match store.snpf and classes.txt");
+  data.samples.folds = static_cast<int>(counts.shape[1]);
+  if (max_partition >= data.samples.folds)
+    throw FormatError(dir + "/samples.tsv: partition " + std::to_string(max_partition) +
+                      " but counts.npy has " + std::to_string(data.samples.folds) + " folds");
+  data.counts = GenotypeCounts(data.samples.folds, data.samples.class_names.size());
+  const uint16_t* p = counts.as<uint16_t>();
+  for (size_t j = 0; j < counts.shape[0]; ++j) data.counts.Append(p + j * data.counts.stride());
+  return data;
+}
+
+}  // namespace snpflow

@@ -1,0 +1,62 @@
+#pragma once
+/// The built-in ingest steps whose results the runner takes over after the graph has run.
+#include <memory>
+#include <string>
+
+#include "io/packed_store.h"
+#include "pipeline/registry.h"
+#include "stages/fold_stats.h"
+
+namespace snpflow {
+
+struct CountOptions {
+  static constexpr std::string_view kName = "count";
+  static void Declare(OptionSet<CountOptions>&) {}
+};
+
+/// count: per kept variant, genotype counts per partition x class (block.counts). Parallel.
+class CountStage : public BlockStage {
+ public:
+  explicit CountStage(const CountOptions&) {}
+  void Init(const RunContext& ctx) override;
+  void Process(VariantBlock& block) const override;
+
+ private:
+  std::vector<uint32_t> cell_;  // per sample: (partition * classes + label) * 4
+  size_t stride_ = 0;
+};
+
+struct StoreOptions {
+  static constexpr std::string_view kName = "store";
+  int zstd_level = 3;  // compression level of store.snpf tiles
+  static void Declare(OptionSet<StoreOptions>& o) {
+    o.Add("zstd-level", &StoreOptions::zstd_level, "zstd level for the store file's tiles (1-19)");
+  }
+};
+
+/// store: kept variants, in input order, into the packed store, the counts table and
+/// variants.tsv. Finalize writes store.snpf, variants.tsv, counts.npy and per-fold stats.
+class StoreSink : public BlockSink {
+ public:
+  explicit StoreSink(const StoreOptions& options);
+  void Init(RunContext& ctx) override;
+  bool ordered() const override { return true; }
+  void Sink(LocalState& local, const VariantBlock& block) const override;
+  void Finalize(RunContext& ctx) override;
+
+  /// Move the results out after Finalize.
+  io::PackedStore TakeStore() { return std::move(*store_); }
+  GenotypeCounts TakeCounts() { return std::move(*counts_); }
+  uint64_t kept() const { return kept_; }
+
+ private:
+  StoreOptions options_;
+  // Sink() is const by the sink contract; as an ordered sink it runs serially, so the state it
+  // grows is held through pointers.
+  std::unique_ptr<io::PackedStore> store_;
+  std::unique_ptr<GenotypeCounts> counts_;
+  std::unique_ptr<std::string> variants_tsv_;
+  mutable uint64_t kept_ = 0;
+};
+
+}  // namespace snpflow

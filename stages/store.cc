@@ -1,0 +1,86 @@
+#include <cstdio>
+
+#include "io/atomic_file.h"
+#include "pipeline/error.h"
+#include "stages/ingest_sinks.h"
+#include "stages/register_builtin.h"
+
+namespace snpflow {
+
+void CountStage::Init(const RunContext& ctx) {
+  const SampleTable& s = ctx.samples;
+  stride_ = static_cast<size_t>(s.folds) * s.num_classes() * 4;
+  cell_.resize(s.size());
+  for (size_t i = 0; i < s.size(); ++i)
+    cell_[i] = static_cast<uint32_t>((s.partition[i] * s.num_classes() + s.label[i]) * 4);
+  // uint16 counters: one partition x class cell must hold fewer than 65,536 samples.
+  std::vector<size_t> cell_size(stride_ / 4 + 1, 0);
+  for (uint32_t c : cell_)
+    if (++cell_size[c / 4] > UINT16_MAX)
+      throw ConfigError("more than 65,535 samples in one class and partition; raise --folds");
+}
+
+void CountStage::Process(VariantBlock& block) const {
+  block.counts.assign(block.num_kept() * stride_, 0);
+  size_t row = 0;
+  for (size_t i = 0; i < block.size(); ++i) {
+    if (!block.kept(i)) continue;
+    uint16_t* counts = block.counts.data() + row++ * stride_;
+    const uint8_t* codes = block.codes_of(i);
+    for (size_t s = 0; s < block.n_samples; ++s) ++counts[cell_[s] + codes[s]];
+  }
+}
+
+StoreSink::StoreSink(const StoreOptions& options) : options_(options) {
+  if (options_.zstd_level < 1 || options_.zstd_level > 19)
+    throw ConfigError("--store.zstd-level must be within 1..19");
+}
+
+void StoreSink::Init(RunContext& ctx) {
+  store_ = std::make_unique<io::PackedStore>(ctx.samples.ids);
+  counts_ = std::make_unique<GenotypeCounts>(ctx.samples.folds, ctx.samples.num_classes());
+  variants_tsv_ = std::make_unique<std::string>("chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n");
+}
+
+void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
+  const size_t stride = counts_->stride();
+  size_t row = 0;
+  char buf[64];
+  for (size_t i = 0; i < block.size(); ++i) {
+    if (!block.kept(i)) continue;
+    const Variant& v = block.variants[i];
+    store_->AppendVariant(io::SiteInfo{v.chrom, v.pos, v.id, v.ref, v.alt}, block.codes_of(i));
+    const uint16_t* counts = block.counts.data() + row++ * stride;
+    counts_->Append(counts);
+    uint64_t n[4] = {0, 0, 0, 0};
+    for (size_t k = 0; k < stride; ++k) n[k % 4] += counts[k];
+    uint64_t called = n[0] + n[1] + n[2];
+    double af = called ? (n[1] + 2.0 * n[2]) / (2.0 * called) : 0.0;
+    double maf = af < 0.5 ? af : 1.0 - af;
+    std::snprintf(buf, sizeof buf, "\t%.6g\t%.6g\n", maf,
+                  static_cast<double>(n[3]) / static_cast<double>(block.n_samples));
+    *variants_tsv_ += v.chrom + '\t' + std::to_string(v.pos) + '\t' + v.id + '\t' + v.ref + '\t' +
+                      v.alt + buf;
+    ++kept_;
+  }
+}
+
+void StoreSink::Finalize(RunContext& ctx) {
+  store_->Finish();
+  if (store_->num_variants() == 0)
+    throw InputError("no variant of '" + ctx.input_path + "' passed the filters; nothing to store "
+                     "(see the skip counts above; relax --maf/--max-missing)");
+  store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
+  io::WriteFileAtomic(ctx.output_dir + "/variants.tsv", *variants_tsv_);
+  variants_tsv_.reset();
+  WriteCountsAndFoldStats(*counts_, ctx.output_dir);
+}
+
+void RegisterStoreStages(StageRegistry& registry) {
+  registry.Add(MakeStageInfo<CountStage, CountOptions>(
+      "count genotypes per SNP x partition x class (for per-fold stats and embeddings)"));
+  registry.Add(MakeStageInfo<StoreSink, StoreOptions>(
+      "write the packed 2-bit store, variants.tsv, counts and per-fold stats/embeddings"));
+}
+
+}  // namespace snpflow
