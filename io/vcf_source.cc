@@ -154,6 +154,8 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
           if (ret >= 0) ret = vcf_parse(&im.line, hdr, rec) < 0 ? -2 : 0;
         } else {
           ret = bcf_itr_next(im.fp, im.itr, rec);
+          // Iterators bypass bcf_read's sample subsetting (-S); apply it here (htslib vcf.h).
+          if (ret >= 0 && hdr->keep_samples != nullptr && bcf_subset_format(hdr, rec) != 0) ret = -2;
         }
         if (ret == -1) {
           hts_itr_destroy(im.itr);
@@ -177,6 +179,14 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
       throw FormatError("'" + path() + "': " + where +
                         " is malformed or the file is truncated/corrupt; check it with "
                         "`bcftools view " + path() + " > /dev/null`");
+    }
+    if (rec->n_sample != static_cast<uint32_t>(sample_ids_.size())) {
+      std::string where = std::string(bcf_hdr_id2name(hdr, rec->rid)) + ":" + std::to_string(rec->pos + 1);
+      size_t n = rec->n_sample;
+      bcf_destroy(rec);
+      throw FormatError("'" + path() + "': record " + std::to_string(record_no) + " (" + where +
+                        ") has " + std::to_string(n) + " sample columns but the header has " +
+                        std::to_string(sample_ids_.size()) + "; the line is malformed or cut short");
     }
     ++records_;
     im.last_site = std::string(bcf_hdr_id2name(hdr, rec->rid)) + ":" + std::to_string(rec->pos + 1);

@@ -114,7 +114,13 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
   po::variables_map vm1;
   std::vector<po::basic_option<char>> config_unregistered;
   try {
-    auto parsed = po::command_line_parser(cli).options(general).positional(positional)
+    // Pass 1 must not choke on values of options it doesn't know yet ("--filter.min-maf 0.1"):
+    // every positional token is collected, and checked strictly in pass 2.
+    po::options_description pass1;
+    pass1.add(general).add_options()("pass1-tokens", po::value<std::vector<std::string>>(), "");
+    po::positional_options_description all_tokens;
+    all_tokens.add("pass1-tokens", -1);
+    auto parsed = po::command_line_parser(cli).options(pass1).positional(all_tokens)
                       .allow_unregistered().run();
     po::store(parsed, vm1);
     if (!spec.config_path.empty()) {

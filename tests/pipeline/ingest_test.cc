@@ -1,0 +1,286 @@
+// End-to-end ingest: real htslib on simulator and bcftools output, through the CLI.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "io/npy.h"
+#include "io/packed_store.h"
+#include "stages/fold_stats.h"
+#include "tests/fixtures/test_util.h"
+
+namespace snpflow {
+namespace {
+
+using testing::ReadFile;
+using testing::RunShell;
+using testing::RunSnpflow;
+using testing::TempDir;
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+uint8_t CodeOfGt(std::string gt) {
+  if (gt.find('.') != std::string::npos) return 3;
+  int alt = 0;
+  for (char c : gt) alt += c == '1';
+  return static_cast<uint8_t>(alt);
+}
+
+// A small simulated data set shared by the tests of this file (written once).
+class IngestTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    auto r = RunSnpflow("simulate --samples 120 --snps 3000 --chroms 2 --missing-rate 0.02 "
+                        "--multiallelic-rate 0.02 --indel-rate 0.02 --seed 7 -q -O z -o " +
+                        *dir_ / "sim.vcf.gz");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = RunShell("bcftools view -Ob -o " + *dir_ / "sim.bcf" + " " + *dir_ / "sim.vcf.gz" +
+                 " && bcftools index " + *dir_ / "sim.bcf");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string Sim(const std::string& name) { return *dir_ / name; }
+  static std::string Panel() { return *dir_ / "sim.panel"; }
+  static TempDir* dir_;
+};
+TempDir* IngestTest::dir_ = nullptr;
+
+TEST_F(IngestTest, CodesMatchBcftoolsQuery) {
+  TempDir out;
+  auto r = RunSnpflow("ingest " + Sim("sim.vcf.gz") + " --labels " + Panel() + " -q -o " + out.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // bcftools keeps the same records: biallelic SNPs.
+  auto q = RunShell("bcftools view -m2 -M2 -v snps " + Sim("sim.vcf.gz") +
+                    " | bcftools query -f '[%GT\\t]\\n'");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  auto rows = Lines(q.out);
+  io::PackedStore store = io::PackedStore::Load(out / "store.snpf");
+  ASSERT_EQ(store.num_variants(), rows.size());
+  ASSERT_EQ(store.num_samples(), 120u);
+  size_t missing = 0;
+  for (size_t j = 0; j < rows.size(); ++j) {
+    std::istringstream in(rows[j]);
+    std::string gt;
+    for (size_t i = 0; i < store.num_samples(); ++i) {
+      ASSERT_TRUE(static_cast<bool>(in >> gt));
+      ASSERT_EQ(store.code(i, j), CodeOfGt(gt)) << "variant " << j << " sample " << i << " " << gt;
+      missing += gt[0] == '.';
+    }
+  }
+  EXPECT_GT(missing, 0u);  // the simulator's missing calls reached the store as code 3
+  std::string summary = ReadFile(out / "ingest.json");
+  EXPECT_NE(summary.find("\"multi-allelic\""), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"not-snp\""), std::string::npos) << summary;
+}
+
+TEST_F(IngestTest, HandWrittenGenotypeForms) {
+  TempDir dir;
+  WriteText(dir / "forms.vcf",
+            "##fileformat=VCFv4.2\n"
+            "##contig=<ID=1,length=1000>\n"
+            "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+            "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n"
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\tD\tE\tF\n"
+            "1\t10\tv1\tA\tC\t.\t.\t.\tGT\t0/0\t0|1\t1/1\t./.\t.|.\t1|0\n"
+            "1\t20\tv2\tA\tC\t.\t.\t.\tGT\t0/0\t0\t1/1\t0/1\t0/0\t0/0\n"
+            "1\t30\tv3\tA\tC\t.\t.\t.\tGT\t0/0\t0/1/1\t1/1\t0/1\t0/0\t0/0\n"
+            "1\t40\tv4\tA\tC,G\t.\t.\t.\tGT\t0/0\t1/2\t1/1\t0/1\t0/0\t0/0\n"
+            "1\t50\tv5\tG\tT\t.\t.\t.\tGT:DP\t.\t0/1:3\t1/1:4\t./.:.\t0/0:1\t0/0:2\n"
+            "1\t60\tv6\tG\tT\t.\t.\t.\tGT\t./.\t./.\t./.\t./.\t./.\t./.\n"
+            "1\t70\tv7\tG\tT\t.\t.\t.\tGT\t.\t1/1\t0/1\t0/0\t0/1\t1/1\n"
+            "1\t80\tv8\tG\tGT\t.\t.\t.\tGT\t0/0\t1/1\t0/1\t0/0\t0/1\t1/1\n");
+  WriteText(dir / "labels.tsv", "sample\tpop\tsuper_pop\tgender\nA\tX\tS\tm\nB\tX\tS\tf\nC\tX\tS\tm\n"
+                                "D\tY\tS\tf\nE\tY\tS\tm\nF\tY\tS\tf\n");
+  auto r = RunSnpflow("ingest " + dir / "forms.vcf" + " --labels " + dir / "labels.tsv" +
+                      " --folds 3 -q -o " + dir / "out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  io::PackedStore store = io::PackedStore::Load(dir / "out/store.snpf");
+  ASSERT_EQ(store.num_variants(), 3u);  // v1, v5, v7
+  EXPECT_EQ(store.sites()[0].id, "v1");
+  EXPECT_EQ(store.sites()[1].id, "v5");
+  EXPECT_EQ(store.sites()[2].id, "v7");
+  const std::vector<std::vector<int>> expected = {
+      {0, 1, 2, 3, 3, 1}, {3, 1, 2, 3, 0, 0}, {3, 2, 1, 0, 1, 2}};
+  for (size_t j = 0; j < 3; ++j)
+    for (size_t i = 0; i < 6; ++i) EXPECT_EQ(store.code(i, j), expected[j][i]) << j << "," << i;
+  std::string summary = ReadFile(dir / "out/ingest.json");
+  EXPECT_NE(summary.find("\"not-diploid\": 2"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"multi-allelic\": 1"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"all-missing\": 1"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"not-snp\": 1"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"records\": 8"), std::string::npos) << summary;
+}
+
+TEST_F(IngestTest, VcfGzBcfAndStdinGiveIdenticalStores) {
+  TempDir out;
+  std::string common = " --labels " + Panel() + " -q -o ";
+  ASSERT_EQ(RunSnpflow("ingest " + Sim("sim.vcf.gz") + common + out / "gz").exit_code, 0);
+  ASSERT_EQ(RunSnpflow("ingest " + Sim("sim.bcf") + common + out / "bcf").exit_code, 0);
+  auto r = RunShell("cat " + Sim("sim.bcf") + " | " + testing::SnpflowCli() + " ingest -" + common +
+                    out / "stdin");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"store.snpf", "counts.npy", "variants.tsv", "samples.tsv",
+                        "fold_2/embedding.npy", "fold_4/stats.npy"}) {
+    std::string gz = ReadFile(out / "gz/" + f);
+    EXPECT_EQ(gz, ReadFile(out / "bcf/" + f)) << f;
+    EXPECT_EQ(gz, ReadFile(out / "stdin/" + f)) << f;
+  }
+}
+
+TEST_F(IngestTest, OneAndTwoThreadsGiveByteIdenticalOutputs) {
+  TempDir out;
+  // Small blocks in flight and several threads exercise reordering in the sequencer.
+  for (int threads : {1, 2, 4}) {
+    auto r = RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() + " -q --threads " +
+                        std::to_string(threads) + " --blocks-in-flight 3 -o " + out / std::to_string(threads));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  for (const char* f : {"store.snpf", "counts.npy", "variants.tsv", "samples.tsv",
+                        "fold_0/embedding.npy", "fold_0/stats.npy"}) {
+    EXPECT_EQ(ReadFile(out / "1/" + f), ReadFile(out / "2/" + f)) << f;
+    EXPECT_EQ(ReadFile(out / "1/" + f), ReadFile(out / "4/" + f)) << f;
+  }
+}
+
+TEST_F(IngestTest, RegionsAndSamplesSelectWhatBcftoolsSelects) {
+  TempDir out;
+  // Samples: every third sample of the panel.
+  auto panel = Lines(ReadFile(Panel()));
+  std::string chosen;
+  std::vector<std::string> ids;
+  for (size_t i = 1; i < panel.size(); i += 3) {
+    std::string id = panel[i].substr(0, panel[i].find('\t'));
+    chosen += id + "\n";
+    ids.push_back(id);
+  }
+  WriteText(out / "samples.txt", chosen);
+  const std::string region = "1:1-30000000,2:5000000-60000000";
+  for (const char* input : {"sim.vcf.gz", "sim.bcf"}) {
+    std::string o = out / (std::string("o_") + input);
+    auto r = RunSnpflow("ingest " + Sim(input) + " --labels " + Panel() + " -r " + region + " -S " +
+                        out / "samples.txt" + " -q --folds 3 -o " + o);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto q = RunShell("bcftools view -r " + region + " -S " + out / "samples.txt" + " -m2 -M2 -v snps " +
+                      Sim("sim.bcf") + " | bcftools query -f '%CHROM\\t%POS[\\t%GT]\\n'");
+    ASSERT_EQ(q.exit_code, 0) << q.err;
+    auto rows = Lines(q.out);
+    io::PackedStore store = io::PackedStore::Load(o + "/store.snpf");
+    EXPECT_EQ(store.sample_ids(), ids);
+    ASSERT_EQ(store.num_variants(), rows.size()) << input;
+    ASSERT_GT(rows.size(), 10u);
+    for (size_t j = 0; j < rows.size(); ++j) {
+      std::istringstream in(rows[j]);
+      std::string chrom, gt;
+      int64_t pos;
+      in >> chrom >> pos;
+      EXPECT_EQ(store.sites()[j].chrom, chrom);
+      EXPECT_EQ(store.sites()[j].pos, pos);
+      for (size_t i = 0; i < ids.size(); ++i) {
+        in >> gt;
+        ASSERT_EQ(store.code(i, j), CodeOfGt(gt)) << input << " variant " << j << " sample " << i;
+      }
+    }
+  }
+}
+
+// Per-fold normalization stats and embedding equal a brute-force computation over the store and
+// samples.tsv, and no test or validation sample contributes to a fold's statistics.
+TEST_F(IngestTest, FoldStatsEqualBruteForceOverTrainSamplesOnly) {
+  TempDir out;
+  ASSERT_EQ(RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() + " -q -o " + out.path())
+                .exit_code, 0);
+  Dataset data = LoadDataset(out.path());
+  const size_t n = data.samples.size(), s = data.store.num_variants(), c = data.samples.num_classes();
+  for (int fold = 0; fold < 5; ++fold) {
+    io::NpyArray stats = io::ReadNpy(out / ("fold_" + std::to_string(fold) + "/stats.npy"));
+    io::NpyArray emb = io::ReadNpy(out / ("fold_" + std::to_string(fold) + "/embedding.npy"));
+    ASSERT_EQ(stats.shape, (std::vector<uint64_t>{s, 2}));
+    ASSERT_EQ(emb.shape, (std::vector<uint64_t>{s, 4 * c}));
+    for (size_t j = 0; j < s; j += 7) {
+      std::vector<double> hist(4 * c, 0), total(c, 0);
+      double sum = 0, sum2 = 0, called = 0;
+      for (size_t i = 0; i < n; ++i) {
+        int p = data.samples.partition[i];
+        if (p == fold || p == (fold + 1) % 5) continue;  // test and valid partitions
+        int g = data.store.code(i, j), k = data.samples.label[i];
+        hist[k * 4 + g] += 1;
+        total[k] += 1;
+        if (g != 3) sum += g, sum2 += g * g, called += 1;
+      }
+      double mean = sum / called, sd = std::sqrt(sum2 / called - mean * mean);
+      if (sd < 1e-6) sd = 1;
+      EXPECT_NEAR(stats.as<float>()[2 * j], mean, 1e-5);
+      EXPECT_NEAR(stats.as<float>()[2 * j + 1], sd, 1e-4);
+      for (size_t k = 0; k < 4 * c; ++k)
+        EXPECT_NEAR(emb.as<float>()[j * 4 * c + k], total[k / 4] ? hist[k] / total[k / 4] : 0, 1e-6);
+    }
+  }
+  // Leakage check: flip one test sample's genotypes in the counts' view by dropping it with -S;
+  // fold 0's train statistics must not change when a fold-0 test sample is removed.
+  std::string keep;
+  size_t dropped = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (dropped == n && data.samples.partition[i] == 0) { dropped = i; continue; }
+    keep += data.samples.ids[i] + "\n";
+  }
+  WriteText(out / "keep.txt", keep);
+  // Same partitions for the others: reuse them by checking sums per partition directly.
+  GenotypeCounts& counts = data.counts;
+  for (size_t j = 0; j < s; j += 101) {
+    uint64_t test_part = 0;
+    for (size_t k = 0; k < c * 4; ++k) test_part += counts.of(j)[0 * c * 4 + k];
+    uint64_t expected = 0;
+    for (size_t i = 0; i < n; ++i) expected += data.samples.partition[i] == 0;
+    EXPECT_EQ(test_part, expected);  // partition 0 counts hold exactly its samples
+  }
+  FoldStats f0 = ComputeFoldStats(counts, 0);
+  // Zeroing partitions 0 and 1 (test, valid of fold 0) leaves fold 0's stats unchanged.
+  GenotypeCounts masked(counts.folds(), counts.classes());
+  std::vector<uint16_t> row(counts.stride());
+  for (size_t j = 0; j < s; ++j) {
+    std::copy(counts.of(j), counts.of(j) + counts.stride(), row.begin());
+    std::fill(row.begin(), row.begin() + 2 * c * 4, 0);
+    masked.Append(row.data());
+  }
+  FoldStats m0 = ComputeFoldStats(masked, 0);
+  EXPECT_EQ(f0.mean, m0.mean);
+  EXPECT_EQ(f0.std, m0.std);
+  EXPECT_EQ(f0.embedding, m0.embedding);
+}
+
+TEST_F(IngestTest, FiltersDropByMafAndMissingRate) {
+  TempDir out;
+  auto r = RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() +
+                      " -q --maf 0.2 --max-missing 0.015 -o " + out.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = Lines(ReadFile(out / "variants.tsv"));
+  ASSERT_GT(rows.size(), 10u);
+  for (size_t k = 1; k < rows.size(); ++k) {
+    std::istringstream in(rows[k]);
+    std::string chrom, pos, id, ref, alt;
+    double maf, missing;
+    in >> chrom >> pos >> id >> ref >> alt >> maf >> missing;
+    EXPECT_GE(maf, 0.2);
+    EXPECT_LE(missing, 0.015);
+  }
+  std::string summary = ReadFile(out / "ingest.json");
+  EXPECT_NE(summary.find("\"maf\""), std::string::npos);
+  EXPECT_NE(summary.find("\"missing-rate\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace snpflow
