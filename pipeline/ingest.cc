@@ -168,6 +168,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
       progress.Update(line);
     };
     RunGraph(graph);
+    const double graph_seconds = progress.seconds();
     if (records == 0)
       throw InputError("'" + spec.input.path + "' contains no variant records" +
                        (spec.input.regions.empty() ? "" : " in the regions " + spec.input.regions));
@@ -196,7 +197,9 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
         .Add("records", records)
         .Add("kept", kept)
         .Add("skipped", result.skipped)
-        .Add("seconds", result.seconds);
+        .Add("seconds", result.seconds)
+        .Add("graph_seconds", graph_seconds)
+        .Add("threads", spec.threads);
     std::vector<std::string> stage_names;
     for (auto& s : stages) stage_names.push_back(JsonString(s->label()));
     for (auto& s : sinks) stage_names.push_back(JsonString(s->label()));

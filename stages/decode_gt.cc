@@ -54,9 +54,43 @@ bool DecodeAll(const bcf_fmt_t* fmt, size_t n, T vector_end, uint8_t* codes) {
   return true;
 }
 
+// Fast path for the common BCF encoding (int8, two slots per sample): one table lookup per sample
+// on the pair of bytes. Entries > 3 (haploid, polyploid, odd values) take the general path.
+constexpr uint8_t kSlowPath = 0xFF;
+struct PairTable {
+  uint8_t code[1 << 16];
+  PairTable() {
+    for (int v = 0; v < (1 << 16); ++v) {
+      int8_t a = static_cast<int8_t>(v & 0xFF), b = static_cast<int8_t>(v >> 8);
+      auto allele = [](int8_t x) { return bcf_gt_is_missing(x) ? -1 : bcf_gt_allele(x); };
+      bool ok = (a == 0 || (a >= 2 && a <= 5)) && (b == 0 || (b >= 2 && b <= 5));
+      code[v] = !ok ? kSlowPath
+                    : (allele(a) < 0 || allele(b) < 0) ? static_cast<uint8_t>(kMissing)
+                                                       : static_cast<uint8_t>(allele(a) + allele(b));
+    }
+  }
+};
+const PairTable& Pairs() {
+  static const PairTable table;
+  return table;
+}
+
+bool DecodeInt8Diploid(const bcf_fmt_t* fmt, size_t n, uint8_t* codes) {
+  const PairTable& table = Pairs();
+  const uint8_t* p = fmt->p;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t c = table.code[p[2 * i] | (p[2 * i + 1] << 8)];
+    if (c == kSlowPath &&
+        !DecodeSample<int8_t>(reinterpret_cast<const int8_t*>(p + 2 * i), 2, bcf_int8_vector_end, &c))
+      return false;
+    codes[i] = c;
+  }
+  return true;
+}
+
 class DecodeGtStage : public BlockStage {
  public:
-  explicit DecodeGtStage(const DecodeGtOptions&) {}
+  explicit DecodeGtStage(const DecodeGtOptions&) { Pairs(); }
 
   void Process(VariantBlock& block) const override {
     auto* raw = static_cast<io::RawRecords*>(block.raw.get());
@@ -95,7 +129,10 @@ class DecodeGtStage : public BlockStage {
       uint8_t* codes = block.codes_of(i);
       bool ok = false;
       switch (fmt->type) {
-        case BCF_BT_INT8: ok = DecodeAll<int8_t>(fmt, block.n_samples, bcf_int8_vector_end, codes); break;
+        case BCF_BT_INT8:
+          ok = fmt->n == 2 ? DecodeInt8Diploid(fmt, block.n_samples, codes)
+                           : DecodeAll<int8_t>(fmt, block.n_samples, bcf_int8_vector_end, codes);
+          break;
         case BCF_BT_INT16: ok = DecodeAll<int16_t>(fmt, block.n_samples, bcf_int16_vector_end, codes); break;
         case BCF_BT_INT32: ok = DecodeAll<int32_t>(fmt, block.n_samples, bcf_int32_vector_end, codes); break;
         default:
