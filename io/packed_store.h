@@ -45,6 +45,8 @@ class PackedStore {
   void ReadRow(size_t sample, uint8_t* out) const;
   /// Return the code of (sample, variant). For tests and small tools, not hot loops.
   uint8_t code(size_t sample, size_t variant) const;
+  /// Return the bytes held by the packed tiles (the open tile included), for memory reports.
+  size_t memory_bytes() const;
 
   /// Write the store to `path` atomically: header, sample ids, variant table, tile index, then
   /// tiles compressed with zstd and checksummed (CRC32 of the compressed bytes + zstd checksum).
@@ -54,12 +56,18 @@ class PackedStore {
   static PackedStore Load(const std::string& path);
 
  private:
+  /// Pack the `count` (1..4) staged variants into their byte of the open tile.
+  void PackStaged(size_t count);
+
   std::vector<std::string> sample_ids_;
   std::vector<SiteInfo> sites_;
   /// tiles_[t] holds num_samples() x tile_bytes(t) bytes, sample-major.
   std::vector<std::vector<uint8_t>> tiles_;
   std::vector<uint8_t> open_tile_;  // the tile being filled, kTileVariants/4 bytes per sample
-  size_t open_count_ = 0;           // variants in open_tile_
+  size_t open_count_ = 0;           // variants in open_tile_ (the last open_count_ % 4 staged)
+  /// Codes of the last open_count_ % 4 variants, variant-major (4 x num_samples()): they are
+  /// packed into open_tile_ four at a time, one byte store per sample instead of four.
+  std::vector<uint8_t> staged_;
   bool finished_ = false;
 };
 

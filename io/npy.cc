@@ -1,0 +1,322 @@
+#include "io/npy.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <string_view>
+
+#include "pipeline/error.h"
+
+namespace snpflow::io {
+namespace {
+
+constexpr char kNpyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+constexpr uint32_t kZstdMagic = 0xFD2FB528u;
+constexpr size_t kHeaderAlign = 64;
+constexpr int kZstdLevel = 3;
+
+/// Return the element size of a simple dtype ("<f4" -> 4), or 0 if it is not one we handle:
+/// a byte-order char, a kind among b/i/u/f/c, then the size in digits.
+size_t ItemSize(std::string_view dtype) {
+  if (dtype.size() < 3) return 0;
+  if (std::string_view("<>|=").find(dtype[0]) == std::string_view::npos) return 0;
+  if (std::string_view("biufc").find(dtype[1]) == std::string_view::npos) return 0;
+  size_t size = 0;
+  for (char c : dtype.substr(2)) {
+    if (!std::isdigit(static_cast<unsigned char>(c)) || size > 1000) return 0;
+    size = size * 10 + static_cast<size_t>(c - '0');
+  }
+  return size;
+}
+
+/// prod(shape) * itemsize, or false on overflow.
+bool ByteCount(const std::vector<uint64_t>& shape, size_t itemsize, uint64_t* bytes) {
+  uint64_t total = itemsize;
+  for (uint64_t d : shape) {
+    if (d != 0 && total > std::numeric_limits<uint64_t>::max() / d) return false;
+    total *= d;
+  }
+  *bytes = total;
+  return true;
+}
+
+std::string ShapeText(const std::vector<uint64_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+/// The full format-1.0 preamble: magic, version, header length, padded dict ending in '\n'.
+std::string NpyHeader(const std::string& dtype, const std::vector<uint64_t>& shape,
+                      const std::string& path) {
+  std::string dict =
+      "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + ShapeText(shape) + ", }";
+  const size_t preamble = sizeof(kNpyMagic) + 2 + 2;
+  size_t total = preamble + dict.size() + 1;
+  total = (total + kHeaderAlign - 1) / kHeaderAlign * kHeaderAlign;
+  const size_t header_len = total - preamble;
+  if (header_len > 0xffff)
+    throw Error("cannot write '" + path + "': the .npy header for shape " + ShapeText(shape) +
+                " is too long for format 1.0");
+  dict.append(header_len - dict.size() - 1, ' ');
+  dict += '\n';
+  std::string out(kNpyMagic, sizeof(kNpyMagic));
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header_len & 0xff);
+  out += static_cast<char>(header_len >> 8);
+  return out + dict;
+}
+
+}  // namespace
+
+struct NpyWriter::Impl {
+  Impl(std::string path_in, std::string dtype_in, std::vector<uint64_t> shape_in, bool zstd)
+      : path(std::move(path_in)), dtype(std::move(dtype_in)), shape(std::move(shape_in)) {
+    const size_t itemsize = ItemSize(dtype);
+    if (itemsize == 0)
+      throw Error("cannot write '" + path + "': unsupported dtype '" + dtype +
+                  "' (use e.g. '|u1', '<u2', '<i8', '<f4')");
+    if (!ByteCount(shape, itemsize, &expected))
+      throw Error("cannot write '" + path + "': shape " + ShapeText(shape) + " is too large");
+    header = NpyHeader(dtype, shape, path);
+    file = std::make_unique<AtomicFile>(path);
+    if (zstd) {
+      cstream = ZSTD_createCStream();
+      ZSTD_CCtx_setParameter(cstream, ZSTD_c_compressionLevel, kZstdLevel);
+      ZSTD_CCtx_setParameter(cstream, ZSTD_c_checksumFlag, 1);
+      // The frame header records the total size, so decompressors can allocate once.
+      ZSTD_CCtx_setPledgedSrcSize(cstream, header.size() + expected);
+      out.resize(ZSTD_CStreamOutSize());
+    }
+    Emit(header.data(), header.size(), /*end=*/false);
+  }
+  ~Impl() {
+    if (cstream != nullptr) ZSTD_freeCStream(cstream);
+  }
+
+  /// Send bytes to the file, through the zstd stream when compressing.
+  void Emit(const void* data, size_t size, bool end) {
+    if (cstream == nullptr) {
+      file->Write(data, size);
+      return;
+    }
+    ZSTD_inBuffer in{data, size, 0};
+    const ZSTD_EndDirective mode = end ? ZSTD_e_end : ZSTD_e_continue;
+    for (;;) {
+      ZSTD_outBuffer o{out.data(), out.size(), 0};
+      const size_t left = ZSTD_compressStream2(cstream, &o, &in, mode);
+      if (ZSTD_isError(left))
+        throw Error("cannot write '" + path + "': zstd: " + ZSTD_getErrorName(left));
+      file->Write(out.data(), o.pos);
+      if (end ? left == 0 : in.pos == in.size) break;
+    }
+  }
+
+  std::string path, dtype;
+  std::vector<uint64_t> shape;
+  uint64_t expected = 0;  // data bytes
+  uint64_t written = 0;
+  std::string header;
+  std::unique_ptr<AtomicFile> file;
+  ZSTD_CStream* cstream = nullptr;
+  std::vector<char> out;
+  bool committed = false;
+};
+
+NpyWriter::NpyWriter(std::string path, std::string dtype, std::vector<uint64_t> shape,
+                     bool compress_zstd)
+    : impl_(std::make_unique<Impl>(std::move(path), std::move(dtype), std::move(shape),
+                                   compress_zstd)) {}
+
+NpyWriter::~NpyWriter() = default;
+
+void NpyWriter::Write(const void* data, size_t bytes) {
+  Impl& m = *impl_;
+  if (m.committed) throw Error("NpyWriter::Write('" + m.path + "') called after Commit()");
+  if (bytes > m.expected - m.written)
+    throw Error("cannot write '" + m.path + "': more than the " + std::to_string(m.expected) +
+                " data bytes of shape " + ShapeText(m.shape) + " x " + m.dtype);
+  m.Emit(data, bytes, /*end=*/false);
+  m.written += bytes;
+}
+
+void NpyWriter::Commit() {
+  Impl& m = *impl_;
+  if (m.committed) return;
+  if (m.written != m.expected)
+    throw Error("cannot write '" + m.path + "': got " + std::to_string(m.written) +
+                " data bytes, shape " + ShapeText(m.shape) + " x " + m.dtype + " needs " +
+                std::to_string(m.expected));
+  if (m.cstream != nullptr) m.Emit(nullptr, 0, /*end=*/true);
+  m.file->Commit();
+  m.committed = true;
+}
+
+void WriteNpy(const std::string& path, const std::string& dtype, const std::vector<uint64_t>& shape,
+              const void* data, size_t bytes) {
+  NpyWriter writer(path, dtype, shape);
+  writer.Write(data, bytes);
+  writer.Commit();
+}
+
+namespace {
+
+/// Parses the header dict NumPy writes: {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+class HeaderParser {
+ public:
+  HeaderParser(std::string_view text, const std::string& path) : text_(text), path_(path) {}
+
+  /// Position just after `'key':` (and spaces), or throw.
+  size_t After(std::string_view key) const {
+    const std::string quoted = "'" + std::string(key) + "'";
+    size_t at = text_.find(quoted);
+    if (at == std::string_view::npos) Fail("no '" + std::string(key) + "' in the header");
+    at += quoted.size();
+    SkipSpaces(at);
+    if (at >= text_.size() || text_[at] != ':')
+      Fail("expected ':' after '" + std::string(key) + "'");
+    ++at;
+    SkipSpaces(at);
+    return at;
+  }
+
+  std::string Descr() const {
+    size_t at = After("descr");
+    if (at >= text_.size() || (text_[at] != '\'' && text_[at] != '"'))
+      Fail("only simple dtypes are supported (descr is not a string)");
+    const char quote = text_[at++];
+    size_t end = text_.find(quote, at);
+    if (end == std::string_view::npos) Fail("unterminated descr");
+    return std::string(text_.substr(at, end - at));
+  }
+
+  bool FortranOrder() const {
+    size_t at = After("fortran_order");
+    if (text_.substr(at, 4) == "True") return true;
+    if (text_.substr(at, 5) == "False") return false;
+    Fail("fortran_order is neither True nor False");
+  }
+
+  std::vector<uint64_t> Shape() const {
+    size_t at = After("shape");
+    if (at >= text_.size() || text_[at] != '(') Fail("shape is not a tuple");
+    ++at;
+    std::vector<uint64_t> shape;
+    for (;;) {
+      SkipSpaces(at);
+      if (at >= text_.size()) Fail("unterminated shape");
+      if (text_[at] == ')') break;
+      if (!std::isdigit(static_cast<unsigned char>(text_[at]))) Fail("bad shape");
+      uint64_t d = 0;
+      while (at < text_.size() && std::isdigit(static_cast<unsigned char>(text_[at]))) {
+        if (d > (std::numeric_limits<uint64_t>::max() - 9) / 10) Fail("shape too large");
+        d = d * 10 + static_cast<uint64_t>(text_[at++] - '0');
+      }
+      if (at < text_.size() && text_[at] == 'L') ++at;  // Python 2 longs
+      shape.push_back(d);
+      SkipSpaces(at);
+      if (at < text_.size() && text_[at] == ',') ++at;
+    }
+    return shape;
+  }
+
+  [[noreturn]] void Fail(const std::string& what) const {
+    throw FormatError(path_ + ": not a valid .npy file (" + what + ")");
+  }
+
+ private:
+  void SkipSpaces(size_t& at) const {
+    while (at < text_.size() && text_[at] == ' ') ++at;
+  }
+  std::string_view text_;
+  const std::string& path_;
+};
+
+std::string DecompressZstd(const std::string& bytes, const std::string& path) {
+  std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(),
+                                                              ZSTD_freeDStream);
+  std::string out;
+  const unsigned long long content = ZSTD_getFrameContentSize(bytes.data(), bytes.size());
+  if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR &&
+      content <= bytes.size() * 1024ull)
+    out.reserve(content);  // only a hint; a lying header cannot make us allocate much
+  std::vector<char> buf(ZSTD_DStreamOutSize());
+  ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+  for (;;) {
+    ZSTD_outBuffer o{buf.data(), buf.size(), 0};
+    const size_t left = ZSTD_decompressStream(ds.get(), &o, &in);
+    if (ZSTD_isError(left))
+      throw FormatError(path + ": corrupted zstd stream (" + ZSTD_getErrorName(left) + ")");
+    out.append(buf.data(), o.pos);
+    if (in.pos == in.size && (left == 0 || o.pos < o.size)) {
+      // All input consumed and the decoder has flushed what it could: done, or cut short.
+      if (left != 0) throw FormatError(path + ": truncated zstd stream");
+      return out;
+    }
+  }
+}
+
+}  // namespace
+
+NpyArray ReadNpy(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    throw InputError("cannot open '" + path + "': " + std::strerror(errno) + "; check the path");
+  file.seekg(0, std::ios::end);
+  std::string bytes(static_cast<size_t>(std::max<std::streamoff>(file.tellg(), 0)), '\0');
+  file.seekg(0, std::ios::beg);
+  if (!file.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+    throw InputError("cannot read '" + path + "': " + std::strerror(errno));
+
+  if (bytes.size() >= 4) {
+    uint32_t magic = 0;
+    for (int i = 3; i >= 0; --i) magic = (magic << 8) | static_cast<uint8_t>(bytes[i]);
+    if (magic == kZstdMagic) bytes = DecompressZstd(bytes, path);
+  }
+  HeaderParser fail_only("", path);
+  if (bytes.size() < 10 || bytes.compare(0, sizeof(kNpyMagic), kNpyMagic, sizeof(kNpyMagic)) != 0)
+    fail_only.Fail("bad magic");
+  const uint8_t major = static_cast<uint8_t>(bytes[6]);
+  size_t header_len = 0, data_offset = 0;
+  if (major == 1) {
+    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<uint8_t>(bytes[9]) << 8);
+    data_offset = 10 + header_len;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) fail_only.Fail("truncated header");
+    for (int i = 11; i >= 8; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[i]);
+    data_offset = 12 + header_len;
+  } else {
+    fail_only.Fail("format version " + std::to_string(major) + " is not supported");
+  }
+  if (data_offset > bytes.size()) fail_only.Fail("truncated header");
+  HeaderParser parser(std::string_view(bytes).substr(data_offset - header_len, header_len), path);
+
+  NpyArray array;
+  array.dtype = parser.Descr();
+  const size_t itemsize = ItemSize(array.dtype);
+  if (itemsize == 0) parser.Fail("unsupported dtype '" + array.dtype + "'");
+  if (array.dtype[0] == '>' && itemsize > 1)
+    parser.Fail("big-endian dtype '" + array.dtype + "' is not supported");
+  if (parser.FortranOrder()) parser.Fail("Fortran-order arrays are not supported");
+  array.shape = parser.Shape();
+  uint64_t expected = 0;
+  if (!ByteCount(array.shape, itemsize, &expected)) parser.Fail("shape too large");
+  const uint64_t have = bytes.size() - data_offset;
+  if (have != expected)
+    parser.Fail((have < expected ? "truncated: expected " : "trailing bytes: expected ") +
+                std::to_string(expected) + " data bytes, file has " + std::to_string(have));
+  array.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_offset), bytes.end());
+  return array;
+}
+
+}  // namespace snpflow::io

@@ -1,0 +1,531 @@
+#include "io/packed_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+#include "io/atomic_file.h"
+#include "pipeline/error.h"
+
+namespace snpflow::io {
+namespace {
+
+// File layout; docs/store-format.md is the reference for readers in other languages.
+constexpr char kMagic[8] = {'S', 'N', 'P', 'F', 'L', 'O', 'W', '\x01'};
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kHeaderBytes = 40;      // magic, version, tile_variants, 3 x u64
+constexpr size_t kMetaHeaderBytes = 20;  // u64 compressed, u64 raw, u32 crc32
+constexpr size_t kIndexEntryBytes = 28;  // u64 offset, u64 compressed, u64 raw, u32 crc32
+constexpr size_t kFullTileBytes = PackedStore::kTileVariants / 4;
+constexpr std::string_view kVariantsLine = "#variants";
+constexpr const char* kRebuildHint = "; re-run `snpflow ingest` to rebuild the store";
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint32_t GetU32(const uint8_t* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+uint64_t GetU64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+uint32_t Crc32(const uint8_t* data, size_t size) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib's crc32 takes a uInt length: feed it in chunks so >4 GiB buffers stay correct.
+  constexpr size_t kChunk = size_t{1} << 30;
+  while (size > 0) {
+    size_t n = std::min(size, kChunk);
+    crc = crc32(crc, data, static_cast<uInt>(n));
+    data += n;
+    size -= n;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+/// Owns a zstd compression context set up for store tiles (level + content checksum).
+struct CompressContext {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  explicit CompressContext(int level) {
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  }
+  ~CompressContext() { ZSTD_freeCCtx(cctx); }
+  CompressContext(const CompressContext&) = delete;
+  CompressContext& operator=(const CompressContext&) = delete;
+};
+
+struct DecompressContext {
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  DecompressContext() = default;
+  ~DecompressContext() { ZSTD_freeDCtx(dctx); }
+  DecompressContext(const DecompressContext&) = delete;
+  DecompressContext& operator=(const DecompressContext&) = delete;
+};
+
+/// Compress `size` bytes into `out` (resized to the compressed size); `what` names the section.
+void Compress(CompressContext& ctx, const uint8_t* data, size_t size, std::vector<uint8_t>& out,
+              const std::string& path, const std::string& what) {
+  out.resize(ZSTD_compressBound(size));
+  size_t n = ZSTD_compress2(ctx.cctx, out.data(), out.size(), data, size);
+  if (ZSTD_isError(n))
+    throw Error("cannot write '" + path + "': zstd failed on " + what + ": " +
+                ZSTD_getErrorName(n));
+  out.resize(n);
+}
+
+/// A read-only file opened for positioned reads (pread is safe from several threads).
+class InFile {
+ public:
+  explicit InFile(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0)
+      throw InputError("cannot open store '" + path + "': " + std::strerror(errno) +
+                       "; check the path, or run `snpflow ingest` to build the store");
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) {
+      int err = errno;
+      ::close(fd_);
+      throw InputError("cannot read store '" + path + "': " + std::strerror(err));
+    }
+    size_ = static_cast<uint64_t>(st.st_size);
+  }
+  ~InFile() { ::close(fd_); }
+  InFile(const InFile&) = delete;
+  InFile& operator=(const InFile&) = delete;
+
+  uint64_t size() const { return size_; }
+
+  /// Read exactly `n` bytes at `offset`; the caller has checked that they are inside the file.
+  void ReadAt(uint64_t offset, void* out, size_t n) const {
+    auto* p = static_cast<uint8_t*>(out);
+    while (n > 0) {
+      ssize_t got = ::pread(fd_, p, n, static_cast<off_t>(offset));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0)
+        throw InputError("cannot read store '" + path_ + "': " +
+                         (got < 0 ? std::string(std::strerror(errno)) : "unexpected end of file"));
+      p += got;
+      offset += static_cast<uint64_t>(got);
+      n -= static_cast<size_t>(got);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+[[noreturn]] void ThrowTruncated(const std::string& path, uint64_t expected, uint64_t actual) {
+  throw FormatError(path + ": truncated (expected " + std::to_string(expected) +
+                    " bytes, file has " + std::to_string(actual) + ")" + kRebuildHint);
+}
+
+std::string TileName(size_t t, size_t n_tiles) {
+  uint64_t first = uint64_t{t} * PackedStore::kTileVariants;
+  return "tile " + std::to_string(t) + " of " + std::to_string(n_tiles) + " (variants " +
+         std::to_string(first) + "-" + std::to_string(first + PackedStore::kTileVariants - 1) +
+         ", counted from 0)";
+}
+
+bool HasChar(const std::string& s, char a, char b) {
+  return s.find(a) != std::string::npos || s.find(b) != std::string::npos;
+}
+
+/// Build the metadata text: sample ids, "#variants", then chrom\tpos\tid\tref\talt lines.
+std::string MetadataText(const std::vector<std::string>& sample_ids,
+                         const std::vector<SiteInfo>& sites, const std::string& path) {
+  std::string text;
+  for (const auto& id : sample_ids) {
+    if (id.empty() || HasChar(id, '\n', '\r') || id == kVariantsLine)
+      throw InputError("cannot write store '" + path + "': sample id '" + id +
+                       "' is empty, contains a line break or is reserved; rename the sample");
+    text += id;
+    text += '\n';
+  }
+  text += kVariantsLine;
+  text += '\n';
+  for (const auto& s : sites) {
+    for (const std::string* f : {&s.chrom, &s.id, &s.ref, &s.alt}) {
+      if (HasChar(*f, '\t', '\n') || f->find('\r') != std::string::npos)
+        throw InputError("cannot write store '" + path + "': variant " + s.chrom + ":" +
+                         std::to_string(s.pos) + " has a tab or line break in a field");
+    }
+    text += s.chrom;
+    text += '\t';
+    text += std::to_string(s.pos);
+    text += '\t';
+    text += s.id;
+    text += '\t';
+    text += s.ref;
+    text += '\t';
+    text += s.alt;
+    text += '\n';
+  }
+  return text;
+}
+
+/// Split the metadata text back into sample ids and sites, checking the counts from the header.
+void ParseMetadata(std::string_view text, uint64_t n_samples, uint64_t n_variants,
+                   const std::string& path, std::vector<std::string>& sample_ids,
+                   std::vector<SiteInfo>& sites) {
+  size_t line_no = 0;
+  auto next_line = [&](std::string_view& line) {
+    if (text.empty()) return false;
+    size_t nl = text.find('\n');
+    if (nl == std::string_view::npos)
+      throw FormatError(path + ": metadata line " + std::to_string(line_no + 1) +
+                        " has no line end" + kRebuildHint);
+    line = text.substr(0, nl);
+    text.remove_prefix(nl + 1);
+    ++line_no;
+    return true;
+  };
+  auto bad = [&](const std::string& what) {
+    return FormatError(path + ": metadata line " + std::to_string(line_no) + ": " + what +
+                       kRebuildHint);
+  };
+  std::string_view line;
+  sample_ids.reserve(std::min<uint64_t>(n_samples, text.size()));
+  for (uint64_t i = 0; i < n_samples; ++i) {
+    if (!next_line(line))
+      throw FormatError(path + ": metadata has " + std::to_string(i) + " sample ids, header says " +
+                        std::to_string(n_samples) + kRebuildHint);
+    sample_ids.emplace_back(line);
+  }
+  if (!next_line(line) || line != kVariantsLine)
+    throw bad("expected '#variants' after " + std::to_string(n_samples) + " sample ids");
+  sites.reserve(std::min<uint64_t>(n_variants, text.size() / 10 + 1));
+  for (uint64_t i = 0; i < n_variants; ++i) {
+    if (!next_line(line))
+      throw FormatError(path + ": metadata has " + std::to_string(i) + " variants, header says " +
+                        std::to_string(n_variants) + kRebuildHint);
+    std::string_view fields[5];
+    for (int f = 0; f < 5; ++f) {
+      size_t tab = f < 4 ? line.find('\t') : line.size();
+      if (tab == std::string_view::npos) throw bad("expected 5 tab-separated fields");
+      fields[f] = line.substr(0, tab);
+      line.remove_prefix(f < 4 ? tab + 1 : tab);
+    }
+    SiteInfo site;
+    site.chrom.assign(fields[0]);
+    const char* end = fields[1].data() + fields[1].size();
+    auto [p, ec] = std::from_chars(fields[1].data(), end, site.pos);
+    if (ec != std::errc() || p != end || fields[1].empty())
+      throw bad("position '" + std::string(fields[1]) + "' is not an integer");
+    site.id.assign(fields[2]);
+    site.ref.assign(fields[3]);
+    site.alt.assign(fields[4]);
+    sites.push_back(std::move(site));
+  }
+  if (!text.empty()) throw bad("unexpected text after the last variant");
+}
+
+}  // namespace
+
+PackedStore::PackedStore(std::vector<std::string> sample_ids)
+    : sample_ids_(std::move(sample_ids)) {}
+PackedStore::PackedStore(PackedStore&&) noexcept = default;
+PackedStore& PackedStore::operator=(PackedStore&&) noexcept = default;
+PackedStore::~PackedStore() = default;
+
+void PackedStore::AppendVariant(const SiteInfo& site, const uint8_t* codes) {
+  if (finished_)
+    throw Error("PackedStore::AppendVariant called after Finish() (variant " + site.chrom + ":" +
+                std::to_string(site.pos) + ")");
+  const size_t n = num_samples();
+  if (open_tile_.empty()) open_tile_.assign(n * kFullTileBytes, 0);
+  if (staged_.empty()) staged_.resize(4 * n);
+  uint8_t* slot = staged_.data() + (open_count_ % 4) * n;
+  uint8_t seen = 0;
+  for (size_t i = 0; i < n; ++i) {
+    seen |= codes[i];
+    slot[i] = codes[i];
+  }
+  if (seen > 3)
+    throw Error("PackedStore::AppendVariant: variant " + site.chrom + ":" +
+                std::to_string(site.pos) + " has a genotype code above 3");
+  sites_.push_back(site);
+  if (++open_count_ % 4 == 0) PackStaged(4);
+  if (open_count_ == kTileVariants) {
+    tiles_.push_back(std::move(open_tile_));
+    open_tile_ = std::vector<uint8_t>();
+    open_count_ = 0;
+  }
+}
+
+void PackedStore::PackStaged(size_t count) {
+  // The staged variants are open_count_ - count .. open_count_ - 1 and share one byte per sample.
+  const size_t n = num_samples();
+  if (n == 0) return;
+  uint8_t* dst = open_tile_.data() + (open_count_ - 1) / 4;
+  const uint8_t* s0 = staged_.data();
+  const uint8_t* s1 = s0 + n;
+  const uint8_t* s2 = s1 + n;
+  const uint8_t* s3 = s2 + n;
+  if (count < 4) std::memset(staged_.data() + count * n, 0, (4 - count) * n);
+  for (size_t i = 0; i < n; ++i)
+    dst[i * kFullTileBytes] =
+        static_cast<uint8_t>(s0[i] | (s1[i] << 2) | (s2[i] << 4) | (s3[i] << 6));
+}
+
+void PackedStore::Finish() {
+  if (finished_) return;
+  if (open_count_ % 4 != 0) PackStaged(open_count_ % 4);
+  if (open_count_ > 0) {
+    const size_t n = num_samples();
+    const size_t bytes = (open_count_ + 3) / 4;
+    std::vector<uint8_t> tile(n * bytes);
+    for (size_t i = 0; i < n; ++i)
+      std::memcpy(tile.data() + i * bytes, open_tile_.data() + i * kFullTileBytes, bytes);
+    tiles_.push_back(std::move(tile));
+  }
+  // Release the capacity too (`= {}` would keep it).
+  open_tile_ = std::vector<uint8_t>();
+  staged_ = std::vector<uint8_t>();
+  open_count_ = 0;
+  finished_ = true;
+}
+
+void PackedStore::ReadRow(size_t sample, uint8_t* out) const {
+  if (!finished_) throw Error("PackedStore::ReadRow called before Finish()");
+  if (sample >= num_samples())
+    throw Error("PackedStore::ReadRow: sample " + std::to_string(sample) + " out of range (" +
+                std::to_string(num_samples()) + " samples)");
+  const size_t n = num_samples();
+  for (const auto& tile : tiles_) {
+    const size_t bytes = tile.size() / n;
+    std::memcpy(out, tile.data() + sample * bytes, bytes);
+    out += bytes;
+  }
+}
+
+uint8_t PackedStore::code(size_t sample, size_t variant) const {
+  if (sample >= num_samples() || variant >= num_variants())
+    throw Error("PackedStore::code: (" + std::to_string(sample) + ", " + std::to_string(variant) +
+                ") out of range (" + std::to_string(num_samples()) + " samples, " +
+                std::to_string(num_variants()) + " variants)");
+  const size_t t = variant / kTileVariants, j = variant % kTileVariants;
+  // Before Finish() the last variants are still in the open tile (full-tile stride), and the
+  // last open_count_ % 4 of them only in the staging rows.
+  const bool open = t == tiles_.size();
+  if (open && j >= open_count_ / 4 * 4) return staged_[(j % 4) * num_samples() + sample];
+  const uint8_t* tile = open ? open_tile_.data() : tiles_[t].data();
+  const size_t bytes = open ? kFullTileBytes : tiles_[t].size() / num_samples();
+  return (tile[sample * bytes + j / 4] >> (2 * (j % 4))) & 3u;
+}
+
+size_t PackedStore::memory_bytes() const {
+  size_t total = open_tile_.capacity() + staged_.capacity();
+  for (const auto& tile : tiles_) total += tile.capacity();
+  return total;
+}
+
+void PackedStore::Save(const std::string& path, int zstd_level) const {
+  if (!finished_) throw Error("PackedStore::Save('" + path + "') called before Finish()");
+  const size_t n_tiles = tiles_.size();
+  CompressContext meta_ctx(zstd_level);
+  const std::string text = MetadataText(sample_ids_, sites_, path);
+  std::vector<uint8_t> meta;
+  Compress(meta_ctx, reinterpret_cast<const uint8_t*>(text.data()), text.size(), meta, path,
+           "the metadata");
+
+  std::string head;
+  head.append(kMagic, sizeof(kMagic));
+  PutU32(head, kFormatVersion);
+  PutU32(head, kTileVariants);
+  PutU64(head, num_samples());
+  PutU64(head, num_variants());
+  PutU64(head, n_tiles);
+  PutU64(head, meta.size());
+  PutU64(head, text.size());
+  PutU32(head, Crc32(meta.data(), meta.size()));
+
+  AtomicFile file(path);
+  file.Write(head);
+  file.Write(meta.data(), meta.size());
+  const uint64_t index_offset = head.size() + meta.size();
+  // The index is written as zeros now and rewritten once the compressed sizes are known, so
+  // only one batch of compressed tiles is in memory at a time.
+  std::string index(n_tiles * kIndexEntryBytes, '\0');
+  file.Write(index);
+
+  tbb::enumerable_thread_specific<CompressContext> contexts(zstd_level);
+  constexpr size_t kBatchTiles = 32;
+  std::vector<std::vector<uint8_t>> compressed(std::min(n_tiles, kBatchTiles));
+  std::vector<uint32_t> crcs(compressed.size());
+  uint64_t offset = index_offset + index.size();
+  index.clear();
+  for (size_t begin = 0; begin < n_tiles; begin += kBatchTiles) {
+    const size_t end = std::min(n_tiles, begin + kBatchTiles);
+    tbb::parallel_for(begin, end, [&](size_t t) {
+      auto& out = compressed[t - begin];
+      Compress(contexts.local(), tiles_[t].data(), tiles_[t].size(), out, path,
+               TileName(t, n_tiles));
+      crcs[t - begin] = Crc32(out.data(), out.size());
+    });
+    for (size_t t = begin; t < end; ++t) {
+      const auto& out = compressed[t - begin];
+      file.Write(out.data(), out.size());
+      PutU64(index, offset);
+      PutU64(index, out.size());
+      PutU64(index, tiles_[t].size());
+      PutU32(index, crcs[t - begin]);
+      offset += out.size();
+    }
+  }
+  if (n_tiles > 0) {
+    if (std::fseek(file.file(), static_cast<long>(index_offset), SEEK_SET) != 0)
+      throw InputError("cannot write '" + path + "': " + std::strerror(errno));
+    file.Write(index);
+  }
+  file.Commit();
+}
+
+PackedStore PackedStore::Load(const std::string& path) {
+  InFile in(path);
+  const uint64_t file_size = in.size();
+
+  uint8_t head[kHeaderBytes + kMetaHeaderBytes];
+  const size_t head_got = static_cast<size_t>(std::min<uint64_t>(file_size, sizeof(head)));
+  in.ReadAt(0, head, head_got);
+  const size_t magic_got = std::min(head_got, sizeof(kMagic));
+  if (std::memcmp(head, kMagic, magic_got) != 0 || head_got == 0)
+    throw FormatError(path +
+                      ": not a snpflow store (bad magic); pass a file written by "
+                      "`snpflow ingest`");
+  if (head_got < sizeof(head)) ThrowTruncated(path, sizeof(head), file_size);
+
+  const uint32_t version = GetU32(head + 8);
+  if (version > kFormatVersion)
+    throw FormatError(path + ": format version " + std::to_string(version) +
+                      " is newer than this snpflow (" + std::to_string(kFormatVersion) +
+                      "); upgrade snpflow or re-run `snpflow ingest` with this one");
+  if (version == 0) throw FormatError(path + ": format version 0 is invalid" + kRebuildHint);
+  const uint32_t tile_variants = GetU32(head + 12);
+  if (tile_variants != kTileVariants)
+    throw FormatError(path + ": tile size " + std::to_string(tile_variants) +
+                      " variants is not supported (expected " + std::to_string(kTileVariants) +
+                      ")" + kRebuildHint);
+  const uint64_t n_samples = GetU64(head + 16);
+  const uint64_t n_variants = GetU64(head + 24);
+  const uint64_t n_tiles = GetU64(head + 32);
+  if (n_tiles != (n_variants + kTileVariants - 1) / kTileVariants)
+    throw FormatError(path + ": header says " + std::to_string(n_variants) + " variants in " +
+                      std::to_string(n_tiles) + " tiles, which does not fit" + kRebuildHint);
+
+  const uint64_t meta_size = GetU64(head + 40);
+  const uint64_t meta_raw = GetU64(head + 48);
+  const uint32_t meta_crc = GetU32(head + 56);
+  const uint64_t meta_offset = sizeof(head);
+  // Each bound is checked against the file size first, so a damaged header never makes us
+  // allocate more than the file holds (or overflow).
+  if (meta_size > file_size) ThrowTruncated(path, meta_offset + meta_size, file_size);
+  const uint64_t index_offset = meta_offset + meta_size;
+  if (n_tiles > file_size / kIndexEntryBytes)
+    ThrowTruncated(path, index_offset + n_tiles * kIndexEntryBytes, file_size);
+  const uint64_t payload_offset = index_offset + n_tiles * kIndexEntryBytes;
+  if (payload_offset > file_size) ThrowTruncated(path, payload_offset, file_size);
+
+  std::vector<uint8_t> index(n_tiles * kIndexEntryBytes);
+  in.ReadAt(index_offset, index.data(), index.size());
+  struct TileEntry {
+    uint64_t offset, size, raw;
+    uint32_t crc;
+  };
+  std::vector<TileEntry> entries(n_tiles);
+  uint64_t expected_end = payload_offset;
+  for (uint64_t t = 0; t < n_tiles; ++t) {
+    const uint8_t* e = index.data() + t * kIndexEntryBytes;
+    entries[t] = {GetU64(e), GetU64(e + 8), GetU64(e + 16), GetU32(e + 24)};
+    const auto& entry = entries[t];
+    if (entry.offset < payload_offset || entry.offset > UINT64_MAX - entry.size)
+      throw FormatError(path + ": index entry for " + TileName(t, n_tiles) +
+                        " is corrupted (offset " + std::to_string(entry.offset) + ", size " +
+                        std::to_string(entry.size) + ")" + kRebuildHint);
+    expected_end = std::max(expected_end, entry.offset + entry.size);
+    const uint64_t variants = std::min<uint64_t>(kTileVariants, n_variants - t * kTileVariants);
+    const uint64_t want_raw = n_samples * ((variants + 3) / 4);
+    if (entry.raw != want_raw)
+      throw FormatError(path + ": index entry for " + TileName(t, n_tiles) + " says " +
+                        std::to_string(entry.raw) + " bytes, expected " + std::to_string(want_raw) +
+                        kRebuildHint);
+  }
+  if (expected_end > file_size) ThrowTruncated(path, expected_end, file_size);
+
+  // Metadata: checksum, then decompress, then parse.
+  std::vector<uint8_t> meta(meta_size);
+  in.ReadAt(meta_offset, meta.data(), meta.size());
+  if (Crc32(meta.data(), meta.size()) != meta_crc)
+    throw FormatError(path +
+                      ": metadata (sample ids and variant table) is corrupted (checksum "
+                      "mismatch)" +
+                      kRebuildHint);
+  const unsigned long long frame_size = ZSTD_getFrameContentSize(meta.data(), meta.size());
+  if (frame_size != meta_raw)
+    throw FormatError(path + ": metadata is corrupted (size " + std::to_string(meta_raw) +
+                      " in the header does not match the zstd frame)" + kRebuildHint);
+  std::string text(meta_raw, '\0');
+  const size_t got = ZSTD_decompress(text.data(), text.size(), meta.data(), meta.size());
+  if (ZSTD_isError(got) || got != meta_raw)
+    throw FormatError(path + ": metadata is corrupted (zstd: " +
+                      (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short frame") + ")" +
+                      kRebuildHint);
+  meta = std::vector<uint8_t>();
+
+  PackedStore store;
+  ParseMetadata(text, n_samples, n_variants, path, store.sample_ids_, store.sites_);
+  std::string().swap(text);  // free it: the tiles are the big allocation
+
+  // Tiles: read, check and decompress in parallel; report the first bad tile by index.
+  store.tiles_.resize(n_tiles);
+  std::vector<std::string> errors(n_tiles);
+  tbb::enumerable_thread_specific<DecompressContext> contexts;
+  tbb::enumerable_thread_specific<std::vector<uint8_t>> buffers;
+  tbb::parallel_for(uint64_t{0}, n_tiles, [&](uint64_t t) {
+    const auto& entry = entries[t];
+    auto& buffer = buffers.local();
+    buffer.resize(entry.size);
+    in.ReadAt(entry.offset, buffer.data(), buffer.size());
+    if (Crc32(buffer.data(), buffer.size()) != entry.crc) {
+      errors[t] = "checksum mismatch";
+      return;
+    }
+    auto& tile = store.tiles_[t];
+    tile.resize(entry.raw);
+    const size_t n = ZSTD_decompressDCtx(contexts.local().dctx, tile.data(), tile.size(),
+                                         buffer.data(), buffer.size());
+    if (ZSTD_isError(n))
+      errors[t] = std::string("zstd: ") + ZSTD_getErrorName(n);
+    else if (n != entry.raw)
+      errors[t] =
+          "decompressed to " + std::to_string(n) + " bytes, expected " + std::to_string(entry.raw);
+  });
+  for (uint64_t t = 0; t < n_tiles; ++t) {
+    if (!errors[t].empty())
+      throw FormatError(path + ": " + TileName(t, n_tiles) + " is corrupted (" + errors[t] + ")" +
+                        kRebuildHint);
+  }
+  store.finished_ = true;
+  return store;
+}
+
+}  // namespace snpflow::io

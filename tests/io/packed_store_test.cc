@@ -1,0 +1,285 @@
+#include "io/packed_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "io/atomic_file.h"
+#include "pipeline/error.h"
+#include "tests/fixtures/test_util.h"
+
+namespace snpflow::io {
+namespace {
+
+using snpflow::testing::ReadFile;
+using snpflow::testing::TempDir;
+
+// File layout offsets (docs/store-format.md).
+constexpr size_t kHeaderBytes = 40;
+constexpr size_t kMetaHeaderBytes = 20;
+constexpr size_t kIndexEntryBytes = 28;
+
+std::vector<std::string> SampleIds(size_t n) {
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < n; ++i) ids.push_back("S" + std::to_string(i));
+  return ids;
+}
+
+SiteInfo Site(size_t j) {
+  return SiteInfo{"chr" + std::to_string(1 + j % 22), static_cast<int64_t>(1000 + 17 * j),
+                  j % 3 == 0 ? "." : "rs" + std::to_string(j), "A", j % 2 ? "G" : "T"};
+}
+
+/// Random codes, variant-major: codes[v * n_samples + s]; missing (3) is rarer.
+std::vector<uint8_t> RandomCodes(size_t n_samples, size_t n_variants, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::discrete_distribution<int> dist({50, 30, 15, 5});
+  std::vector<uint8_t> codes(n_samples * n_variants);
+  for (auto& c : codes) c = static_cast<uint8_t>(dist(rng));
+  return codes;
+}
+
+PackedStore Build(size_t n_samples, size_t n_variants, const std::vector<uint8_t>& codes) {
+  PackedStore store(SampleIds(n_samples));
+  for (size_t v = 0; v < n_variants; ++v) store.AppendVariant(Site(v), &codes[v * n_samples]);
+  store.Finish();
+  return store;
+}
+
+/// Check every code through code() and ReadRow() against the variant-major input.
+void ExpectCodes(const PackedStore& store, size_t n_samples, size_t n_variants,
+                 const std::vector<uint8_t>& codes) {
+  ASSERT_EQ(store.num_samples(), n_samples);
+  ASSERT_EQ(store.num_variants(), n_variants);
+  ASSERT_EQ(store.row_bytes(), (n_variants + 3) / 4);
+  std::vector<uint8_t> row(store.row_bytes() + 1, 0xAB);
+  for (size_t s = 0; s < n_samples; ++s) {
+    store.ReadRow(s, row.data());
+    ASSERT_EQ(row.back(), 0xAB) << "ReadRow wrote past row_bytes()";
+    for (size_t v = 0; v < n_variants; ++v) {
+      const uint8_t want = codes[v * n_samples + s];
+      ASSERT_EQ(store.code(s, v), want) << "sample " << s << " variant " << v;
+      ASSERT_EQ((row[v / 4] >> (2 * (v % 4))) & 3, want) << "sample " << s << " variant " << v;
+    }
+    // Padding bits of the last byte are zero.
+    if (n_variants % 4 != 0) {
+      EXPECT_EQ(row[n_variants / 4] >> (2 * (n_variants % 4)), 0);
+    }
+  }
+}
+
+void Corrupt(const std::string& path, size_t offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ 0x5a));
+}
+
+uint64_t ReadU64(const std::string& bytes, size_t at) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[at + i]);
+  return v;
+}
+
+/// (offset, compressed size) of tile `t` from the file's index.
+std::pair<uint64_t, uint64_t> TileExtent(const std::string& path, size_t t) {
+  const std::string bytes = ReadFile(path);
+  const uint64_t meta_size = ReadU64(bytes, kHeaderBytes);
+  const size_t entry = kHeaderBytes + kMetaHeaderBytes + meta_size + t * kIndexEntryBytes;
+  return {ReadU64(bytes, entry), ReadU64(bytes, entry + 8)};
+}
+
+template <class E>
+std::string LoadError(const std::string& path) {
+  try {
+    PackedStore::Load(path);
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "Load('" << path << "') did not throw the expected error";
+  return "";
+}
+
+TEST(PackedStore, RoundTripsOddSizes) {
+  for (size_t n_variants : {1, 3, 1023, 1024, 1025, 2500}) {
+    for (size_t n_samples : {1, 7, 100}) {
+      SCOPED_TRACE("variants " + std::to_string(n_variants) + " samples " +
+                   std::to_string(n_samples));
+      auto codes =
+          RandomCodes(n_samples, n_variants, static_cast<uint32_t>(n_variants + n_samples));
+      PackedStore store = Build(n_samples, n_variants, codes);
+      ExpectCodes(store, n_samples, n_variants, codes);
+      EXPECT_EQ(store.memory_bytes(), n_samples * store.row_bytes());
+    }
+  }
+}
+
+TEST(PackedStore, CodeWorksBeforeFinish) {
+  auto codes = RandomCodes(5, 1030, 7);
+  PackedStore store(SampleIds(5));
+  for (size_t v = 0; v < 1030; ++v) store.AppendVariant(Site(v), &codes[v * 5]);
+  for (size_t v : {0, 1023, 1024, 1029}) EXPECT_EQ(store.code(3, v), codes[v * 5 + 3]);
+  std::vector<uint8_t> row(store.row_bytes());
+  EXPECT_THROW(store.ReadRow(0, row.data()), Error);
+}
+
+TEST(PackedStore, RejectsBadUse) {
+  PackedStore store(SampleIds(2));
+  const uint8_t bad[2] = {0, 4};
+  EXPECT_THROW(store.AppendVariant(Site(0), bad), Error);
+  PackedStore finished(SampleIds(2));
+  const uint8_t good[2] = {0, 1};
+  finished.AppendVariant(Site(0), good);
+  finished.Finish();
+  EXPECT_THROW(finished.AppendVariant(Site(1), good), Error);
+  uint8_t row[1];
+  EXPECT_THROW(finished.ReadRow(2, row), Error);
+  EXPECT_THROW(finished.code(0, 1), Error);
+}
+
+TEST(PackedStore, SaveLoadRoundTrip) {
+  TempDir dir;
+  const size_t n_samples = 37, n_variants = 2500;
+  auto codes = RandomCodes(n_samples, n_variants, 11);
+  PackedStore store = Build(n_samples, n_variants, codes);
+  const std::string path = dir / "store.snpf";
+  store.Save(path);
+
+  PackedStore loaded = PackedStore::Load(path);
+  EXPECT_EQ(loaded.sample_ids(), store.sample_ids());
+  ASSERT_EQ(loaded.sites().size(), store.sites().size());
+  for (size_t v = 0; v < n_variants; ++v) {
+    const auto &a = loaded.sites()[v], &b = store.sites()[v];
+    ASSERT_EQ(a.chrom, b.chrom);
+    ASSERT_EQ(a.pos, b.pos);
+    ASSERT_EQ(a.id, b.id);
+    ASSERT_EQ(a.ref, b.ref);
+    ASSERT_EQ(a.alt, b.alt);
+  }
+  ExpectCodes(loaded, n_samples, n_variants, codes);
+
+  // Only the store is in the directory: the temp file was renamed.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    names.push_back(e.path().filename().string());
+  EXPECT_EQ(names, std::vector<std::string>{"store.snpf"});
+
+  // The header is as documented.
+  const std::string bytes = ReadFile(path);
+  EXPECT_EQ(bytes.substr(0, 8), std::string("SNPFLOW\x01", 8));
+  EXPECT_EQ(ReadU64(bytes, 16), n_samples);
+  EXPECT_EQ(ReadU64(bytes, 24), n_variants);
+  EXPECT_EQ(ReadU64(bytes, 32), 3u);
+}
+
+TEST(PackedStore, SaveLoadEmptyAndTinyStores) {
+  TempDir dir;
+  PackedStore empty(SampleIds(4));
+  empty.Finish();
+  empty.Save(dir / "empty.snpf");
+  PackedStore loaded = PackedStore::Load(dir / "empty.snpf");
+  EXPECT_EQ(loaded.num_samples(), 4u);
+  EXPECT_EQ(loaded.num_variants(), 0u);
+
+  auto codes = RandomCodes(1, 1, 3);
+  Build(1, 1, codes).Save(dir / "tiny.snpf", /*zstd_level=*/19);
+  ExpectCodes(PackedStore::Load(dir / "tiny.snpf"), 1, 1, codes);
+}
+
+TEST(PackedStore, FlippedTileByteNamesTheTile) {
+  TempDir dir;
+  const std::string path = dir / "store.snpf";
+  auto codes = RandomCodes(20, 2500, 5);
+  Build(20, 2500, codes).Save(path);
+  auto [offset, size] = TileExtent(path, 1);
+  Corrupt(path, offset + size / 2);
+  const std::string msg = LoadError<FormatError>(path);
+  EXPECT_NE(msg.find(path + ": tile 1 of 3"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("corrupted (checksum mismatch)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("snpflow ingest"), std::string::npos) << msg;
+}
+
+TEST(PackedStore, CorruptedMetadataIsReported) {
+  TempDir dir;
+  const std::string path = dir / "store.snpf";
+  auto codes = RandomCodes(20, 100, 5);
+  Build(20, 100, codes).Save(path);
+  Corrupt(path, kHeaderBytes + kMetaHeaderBytes + 5);
+  const std::string msg = LoadError<FormatError>(path);
+  EXPECT_NE(msg.find("metadata"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("checksum mismatch"), std::string::npos) << msg;
+}
+
+TEST(PackedStore, TruncatedFileIsReported) {
+  TempDir dir;
+  const std::string path = dir / "store.snpf";
+  auto codes = RandomCodes(20, 2500, 5);
+  Build(20, 2500, codes).Save(path);
+  const auto full = std::filesystem::file_size(path);
+  for (uintmax_t keep : {full - 1, full / 2, uintmax_t{70}, uintmax_t{20}}) {
+    std::filesystem::resize_file(path, keep);
+    const std::string msg = LoadError<FormatError>(path);
+    EXPECT_NE(msg.find(path + ": truncated (expected "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("file has " + std::to_string(keep) + ")"), std::string::npos) << msg;
+  }
+}
+
+TEST(PackedStore, BadMagicAndNewerVersion) {
+  TempDir dir;
+  const std::string text = dir / "text.snpf";
+  snpflow::io::WriteFileAtomic(text, "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n");
+  EXPECT_EQ(LoadError<FormatError>(text),
+            text + ": not a snpflow store (bad magic); pass a file written by `snpflow ingest`");
+  snpflow::io::WriteFileAtomic(dir / "empty.snpf", "");
+  EXPECT_NE(LoadError<FormatError>(dir / "empty.snpf").find("bad magic"), std::string::npos);
+
+  const std::string path = dir / "store.snpf";
+  auto codes = RandomCodes(3, 10, 5);
+  Build(3, 10, codes).Save(path);
+  std::string bytes = ReadFile(path);
+  bytes[8] = 7;  // format version, little-endian u32
+  snpflow::io::WriteFileAtomic(path, bytes);
+  const std::string msg = LoadError<FormatError>(path);
+  EXPECT_NE(msg.find(path + ": format version 7 is newer than this snpflow (1)"), std::string::npos)
+      << msg;
+}
+
+TEST(PackedStore, MissingFileIsInputError) {
+  TempDir dir;
+  const std::string msg = LoadError<InputError>(dir / "nope.snpf");
+  EXPECT_NE(msg.find("nope.snpf"), std::string::npos) << msg;
+}
+
+TEST(PackedStore, ReadRowFromSeveralThreads) {
+  const size_t n_samples = 64, n_variants = 3000;
+  auto codes = RandomCodes(n_samples, n_variants, 9);
+  PackedStore store = Build(n_samples, n_variants, codes);
+  const size_t row_bytes = store.row_bytes();
+  std::vector<uint8_t> want(n_samples * row_bytes);
+  for (size_t s = 0; s < n_samples; ++s) store.ReadRow(s, &want[s * row_bytes]);
+
+  constexpr int kThreads = 4;
+  std::vector<std::vector<uint8_t>> got(kThreads, std::vector<uint8_t>(want.size()));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        for (size_t i = 0; i < n_samples; ++i) {
+          const size_t s = (i * 7 + static_cast<size_t>(t) + round) % n_samples;
+          store.ReadRow(s, &got[t][s * row_bytes]);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], want) << "thread " << t;
+}
+
+}  // namespace
+}  // namespace snpflow::io
