@@ -43,9 +43,15 @@ class FilterStage : public BlockStage {
         block.Drop(i, "not-snp");
         continue;
       }
-      size_t n[4] = {0, 0, 0, 0};
+      // Branch-free counts, so the compiler vectorizes the loop.
+      uint32_t n1 = 0, n2 = 0, n3 = 0;
       const uint8_t* codes = block.codes_of(i);
-      for (size_t s = 0; s < block.n_samples; ++s) ++n[codes[s]];
+      for (size_t s = 0; s < block.n_samples; ++s) {
+        n1 += codes[s] == 1;
+        n2 += codes[s] == 2;
+        n3 += codes[s] == 3;
+      }
+      const size_t n[4] = {block.n_samples - n1 - n2 - n3, n1, n2, n3};
       size_t called = n[0] + n[1] + n[2];
       if (called == 0) {
         block.Drop(i, "all-missing");
