@@ -255,6 +255,8 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
   }
   // Options are validated now, not after a long VCF pass.
   for (const auto& ref : in.stages) registry.Get(ref.name).factory(in.options[ref.label], ref.label);
+  for (const char* builtin : {"decode-gt", "count", "store"})
+    if (in.options.count(builtin)) registry.Get(builtin).factory(in.options[builtin], builtin);
   if (!spec.trainer.empty()) registry.Get(spec.trainer).factory(spec.trainer_options, "train");
   if (spec.run_export) registry.Get("export").factory(spec.export_options, "export");
   return spec;

@@ -162,7 +162,8 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
       double secs = progress.seconds();
       std::string line = Thousands(records) + " records, " + Thousands(kept) + " kept, " +
                          Thousands(static_cast<uint64_t>(records / std::max(secs, 1e-9))) +
-                         " records/s, at " + block.variants.back().chrom;
+                         " records/s, skipped " + Thousands(records - kept) + ", at " +
+                         block.variants.back().chrom + ":" + std::to_string(block.variants.back().pos);
       if (source->file_size() > 0 && source->bytes_read() > 0)
         line += " (" + std::to_string(100 * source->bytes_read() / source->file_size()) + "%)";
       progress.Update(line);
