@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <future>
 
 #include "io/atomic_file.h"
 #include "pipeline/error.h"
@@ -70,10 +71,14 @@ void StoreSink::Finalize(RunContext& ctx) {
   if (store_->num_variants() == 0)
     throw InputError("no variant of '" + ctx.input_path + "' passed the filters; nothing to store "
                      "(see the skip counts above; relax --maf/--max-missing)");
-  store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
+  // Compressing the store and computing the per-fold statistics are independent: overlap them.
+  auto saved = std::async(std::launch::async, [&] {
+    store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
+  });
   io::WriteFileAtomic(ctx.output_dir + "/variants.tsv", *variants_tsv_);
   variants_tsv_.reset();
   WriteCountsAndFoldStats(*counts_, ctx.output_dir);
+  saved.get();
 }
 
 void RegisterStoreStages(StageRegistry& registry) {
