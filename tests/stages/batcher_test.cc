@@ -1,0 +1,217 @@
+#include "stages/batcher.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "pipeline/error.h"
+#include "stages/fold_stats.h"
+
+namespace snpflow {
+namespace {
+
+// Code of (sample, variant) in the fixture store: varied, with missing values sprinkled in.
+uint8_t FixtureCode(size_t sample, size_t variant) {
+  return static_cast<uint8_t>((sample * 7 + variant * 3 + (sample * variant) % 5) % 4);
+}
+
+struct Fixture {
+  static constexpr size_t kSamples = 11;
+  static constexpr size_t kSnps = 13;  // odd: the last packed byte is partial
+  io::PackedStore store;
+  FoldStats stats;
+  std::vector<float> lut;
+
+  Fixture() : store(Ids()) {
+    std::vector<uint8_t> codes(kSamples);
+    for (size_t j = 0; j < kSnps; ++j) {
+      for (size_t i = 0; i < kSamples; ++i) codes[i] = FixtureCode(i, j);
+      io::SiteInfo site{"1", static_cast<int64_t>(100 + j), "", "A", "C"};
+      store.AppendVariant(site, codes.data());
+    }
+    store.Finish();
+    stats.n_snps = kSnps;
+    stats.classes = 2;
+    for (size_t j = 0; j < kSnps; ++j) {
+      stats.mean.push_back(0.25f + 0.1f * static_cast<float>(j));
+      stats.std.push_back(0.5f + 0.05f * static_cast<float>(j));
+    }
+    lut = stats.Lut();
+  }
+  static std::vector<std::string> Ids() {
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < kSamples; ++i) ids.push_back("s" + std::to_string(i));
+    return ids;
+  }
+};
+
+std::vector<int64_t> Iota(size_t n) {
+  std::vector<int64_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(i);
+  return v;
+}
+
+BatcherOptions Options(int batch, int prefetch) {
+  BatcherOptions o;
+  o.batch_size = batch;
+  o.prefetch = prefetch;
+  return o;
+}
+
+/// Every batch of one epoch, copied out.
+struct Epoch {
+  std::vector<int64_t> rows, samples, labels;
+  std::vector<float> x;
+};
+Epoch Collect(BatchSource& source, int epoch) {
+  Epoch e;
+  source.Start(epoch);
+  Batch b;
+  while (source.Next(&b)) {
+    e.rows.push_back(b.rows);
+    e.samples.insert(e.samples.end(), b.samples, b.samples + b.rows);
+    e.labels.insert(e.labels.end(), b.labels, b.labels + b.rows);
+    e.x.insert(e.x.end(), b.x, b.x + b.rows * b.cols);
+  }
+  return e;
+}
+
+TEST(StoreBatchSource, BatchValuesEqualNormalizedCodesComputedByHand) {
+  Fixture f;
+  std::vector<int64_t> samples = {3, 0, 10, 7, 5};
+  std::vector<int64_t> labels = {1, 0, 1, 0, 1};
+  StoreBatchSource source(f.store, samples, labels, f.lut.data(), Options(2, 2), false, 1, 0);
+  Epoch e = Collect(source, 0);
+  ASSERT_EQ(e.samples, samples);
+  ASSERT_EQ(e.labels, labels);
+  ASSERT_EQ(e.x.size(), samples.size() * Fixture::kSnps);
+  for (size_t r = 0; r < samples.size(); ++r) {
+    for (size_t j = 0; j < Fixture::kSnps; ++j) {
+      uint8_t code = FixtureCode(static_cast<size_t>(samples[r]), j);
+      float expected = code == 3 ? 0.0f : (static_cast<float>(code) - f.stats.mean[j]) / f.stats.std[j];
+      EXPECT_FLOAT_EQ(e.x[r * Fixture::kSnps + j], expected) << "row " << r << " snp " << j;
+    }
+  }
+}
+
+TEST(StoreBatchSource, ShapesForOddSampleCountsAndBatchSizes) {
+  Fixture f;
+  for (int batch : {1, 3, 4, 11, 20}) {
+    for (int prefetch : {0, 1, 3}) {
+      StoreBatchSource source(f.store, Iota(Fixture::kSamples),
+                              std::vector<int64_t>(Fixture::kSamples, 0), f.lut.data(),
+                              Options(batch, prefetch), true, 5, 2);
+      EXPECT_EQ(source.num_samples(), 11);
+      EXPECT_EQ(source.num_features(), 13);
+      source.Start(0);
+      Batch b;
+      std::vector<int64_t> rows;
+      while (source.Next(&b)) {
+        EXPECT_EQ(b.cols, 13);
+        rows.push_back(b.rows);
+      }
+      std::vector<int64_t> expected;
+      for (int left = 11; left > 0; left -= batch) expected.push_back(std::min(left, batch));
+      EXPECT_EQ(rows, expected) << "batch " << batch << " prefetch " << prefetch;
+      EXPECT_FALSE(source.Next(&b)) << "stays at the end of the epoch";
+    }
+  }
+}
+
+TEST(StoreBatchSource, ShufflesDifferAcrossEpochsAndRepeatWithTheSameSeed) {
+  Fixture f;
+  std::vector<int64_t> samples = Iota(Fixture::kSamples);
+  std::vector<int64_t> labels;
+  for (int64_t s : samples) labels.push_back(s % 3);
+  StoreBatchSource a(f.store, samples, labels, f.lut.data(), Options(4, 2), true, 42, 1);
+  StoreBatchSource b(f.store, samples, labels, f.lut.data(), Options(3, 0), true, 42, 1);
+  StoreBatchSource other_seed(f.store, samples, labels, f.lut.data(), Options(4, 2), true, 43, 1);
+  StoreBatchSource other_fold(f.store, samples, labels, f.lut.data(), Options(4, 2), true, 42, 2);
+  Epoch a0 = Collect(a, 0), a1 = Collect(a, 1), a0_again = Collect(a, 0);
+  Epoch b0 = Collect(b, 0), b1 = Collect(b, 1);
+  EXPECT_NE(a0.samples, a1.samples);
+  EXPECT_NE(a0.samples, samples);
+  EXPECT_EQ(a0.samples, a0_again.samples);
+  EXPECT_EQ(a0.x, a0_again.x);
+  // Same seed: same order and values, whatever the batch size and prefetch depth.
+  EXPECT_EQ(a0.samples, b0.samples);
+  EXPECT_EQ(a1.samples, b1.samples);
+  EXPECT_EQ(a0.x, b0.x);
+  EXPECT_NE(Collect(other_seed, 0).samples, a0.samples);
+  EXPECT_NE(Collect(other_fold, 0).samples, a0.samples);
+  // A permutation of the samples, labels carried along, and the documented function's order.
+  std::vector<int64_t> sorted = a1.samples;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, samples);
+  for (size_t i = 0; i < a1.samples.size(); ++i) EXPECT_EQ(a1.labels[i], a1.samples[i] % 3);
+  EXPECT_EQ(a1.samples, ShuffledOrder(samples, 42, 1, 1));
+}
+
+TEST(StoreBatchSource, FixedOrderWithoutShuffle) {
+  Fixture f;
+  std::vector<int64_t> samples = {9, 2, 4};
+  StoreBatchSource s(f.store, samples, {0, 1, 0}, f.lut.data(), Options(2, 2), false, 1, 0);
+  EXPECT_EQ(Collect(s, 0).samples, samples);
+  EXPECT_EQ(Collect(s, 7).samples, samples);
+}
+
+TEST(StoreBatchSource, RestartingMidEpochAbandonsPrefetchedBatches) {
+  Fixture f;
+  StoreBatchSource s(f.store, Iota(Fixture::kSamples), std::vector<int64_t>(Fixture::kSamples, 0),
+                     f.lut.data(), Options(1, 3), true, 1, 0);
+  s.Start(0);
+  Batch b;
+  ASSERT_TRUE(s.Next(&b));
+  Epoch e = Collect(s, 1);  // restarts while the producer may be blocked on a full queue
+  EXPECT_EQ(e.samples.size(), Fixture::kSamples);
+  s.Start(2);
+  ASSERT_TRUE(s.Next(&b));  // the destructor must stop a producer mid-epoch
+  EXPECT_GE(s.wait_seconds(), 0.0);
+}
+
+TEST(StoreBatchSource, RejectsMismatchedLabelsAndSamplesOutsideTheStore) {
+  Fixture f;
+  EXPECT_THROW(StoreBatchSource(f.store, {0, 1}, {0}, f.lut.data(), Options(2, 1), false, 1, 0),
+               InputError);
+  EXPECT_THROW(StoreBatchSource(f.store, {0, 11}, {0, 0}, f.lut.data(), Options(2, 1), false, 1, 0),
+               InputError);
+}
+
+TEST(UnpackRow, MatchesLookupOfEachCode) {
+  Fixture f;
+  std::vector<uint8_t> row(f.store.row_bytes());
+  std::vector<float> out(Fixture::kSnps);
+  for (size_t i = 0; i < Fixture::kSamples; ++i) {
+    f.store.ReadRow(i, row.data());
+    UnpackRow(row.data(), Fixture::kSnps, f.lut.data(), out.data());
+    for (size_t j = 0; j < Fixture::kSnps; ++j)
+      EXPECT_EQ(out[j], f.lut[4 * j + FixtureCode(i, j)]);
+  }
+}
+
+TEST(SplitFold, AssignsTestValidTrainByPartition) {
+  SampleTable t;
+  t.folds = 3;
+  t.ids = {"a", "b", "c", "d", "e", "f"};
+  t.label = {0, 0, 0, 0, 0, 0};
+  t.partition = {0, 1, 2, 0, 1, 2};
+  FoldSplit s = SplitFold(t, 2);
+  EXPECT_EQ(s.test, (std::vector<int64_t>{2, 5}));
+  EXPECT_EQ(s.valid, (std::vector<int64_t>{0, 3}));
+  EXPECT_EQ(s.train, (std::vector<int64_t>{1, 4}));
+}
+
+TEST(BatcherOptions, ParsedAndChecked) {
+  BatcherOptions o = BuildBatcherOptions({{"batch-size", "32"}, {"prefetch", "0"}});
+  EXPECT_EQ(o.batch_size, 32);
+  EXPECT_EQ(o.prefetch, 0);
+  EXPECT_EQ(BuildBatcherOptions({}).batch_size, 138);
+  EXPECT_THROW(BuildBatcherOptions({{"batch-size", "0"}}), ConfigError);
+  EXPECT_THROW(BuildBatcherOptions({{"batch-sise", "3"}}), ConfigError);
+  ASSERT_EQ(BatcherOptionDecls().size(), 2u);
+}
+
+}  // namespace
+}  // namespace snpflow
