@@ -1,7 +1,208 @@
-// TEMPORARY placeholder, replaced by the real command.
+// `snpflow predict`: classify the samples of a new VCF/BCF with a model written by `snpflow train`.
+// Variants are matched to the training variant table by chrom/pos/ref/alt; training variants the
+// VCF lacks are imputed as the training mean (LUT value 0, like a missing genotype).
+#include <boost/program_options.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "io/atomic_file.h"
+#include "io/vcf_source.h"
 #include "pipeline/cli/commands.h"
 #include "pipeline/error.h"
+#include "pipeline/registry.h"
+#include "stages/batcher.h"
+#include "stages/train/saved_model.h"
+#include "stages/train/train_runner.h"
 
 namespace snpflow::cli {
-int PredictCommand(const Args&) { throw Error("'predict' is not built yet"); }
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+constexpr const char* kUsage =
+    "Usage: snpflow predict --model DIR --vcf NEW.vcf[.gz]|NEW.bcf -o PREDICTIONS.tsv [options]\n\n"
+    "Predict the class of every sample of a VCF/BCF with a model from `snpflow train`. DIR is a\n"
+    "fold directory (OUT/fold_0) or the run directory OUT, whose folds' probabilities are\n"
+    "averaged. Variants are matched by chrom/pos/ref/alt; missing ones are imputed as the mean.\n";
+
+/// The fold directories under `dir` (itself, or its fold_<f>/ with a model), sorted.
+std::vector<std::string> ModelDirs(const std::string& dir) {
+  if (fs::exists(fs::path(dir) / kModelFile)) return {dir};
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (e.is_directory() && name.rfind("fold_", 0) == 0 && fs::exists(e.path() / kModelFile))
+      dirs.push_back(e.path().string());
+  }
+  if (ec) throw InputError("cannot read model directory '" + dir + "': " + ec.message());
+  std::sort(dirs.begin(), dirs.end());
+  if (dirs.empty())
+    throw InputError("'" + dir + "' has no " + kModelFile + " and no fold_<f>/" + kModelFile +
+                     "; pass the output directory of `snpflow train` or one of its fold_<f>/");
+  return dirs;
+}
+
+std::string VariantTablePath(const std::string& model_dir) {
+  for (const fs::path& p : {fs::path(model_dir) / "variants.tsv",
+                            fs::path(model_dir).parent_path() / "variants.tsv"})
+    if (fs::exists(p)) return p.string();
+  throw InputError("no variants.tsv next to the model in '" + model_dir +
+                   "' or in its parent; it is written by `snpflow train`");
+}
+
+std::string SiteKey(const std::string& chrom, int64_t pos, const std::string& ref,
+                    const std::string& alt) {
+  return chrom + '\t' + std::to_string(pos) + '\t' + ref + '\t' + alt;
+}
+
+}  // namespace
+
+int PredictCommand(const Args& args) {
+  std::string model_dir, vcf, output;
+  int threads = 1, batch_size = 256;
+  bool quiet = false;
+  po::options_description desc("Options");
+  // clang-format off
+  desc.add_options()
+      ("help,h", "print this help")
+      ("model,m", po::value(&model_dir), "model: OUT/fold_<f> or the run directory OUT (required)")
+      ("vcf", po::value(&vcf), "VCF/BCF with the samples to classify, or - for stdin (required)")
+      ("output,o", po::value(&output), "predictions TSV (required)")
+      ("threads", po::value(&threads)->default_value(threads), "LibTorch and TBB threads")
+      ("batch-size", po::value(&batch_size)->default_value(batch_size), "samples per forward pass")
+      ("quiet,q", po::bool_switch(&quiet), "no summary on stderr");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(desc).style(style).run(), vm);
+    if (vm.count("help")) {
+      std::ostringstream text;
+      text << kUsage << "\n" << desc;
+      std::fputs(text.str().c_str(), stdout);
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (model_dir.empty()) throw UsageError("no model: pass --model DIR (the output of `snpflow train`)");
+  if (vcf.empty()) throw UsageError("no input: pass --vcf FILE");
+  if (output.empty()) throw UsageError("no output: pass -o PREDICTIONS.tsv");
+  if (batch_size < 1 || threads < 1) throw UsageError("--batch-size and --threads must be >= 1");
+
+  // Models: every fold must share the variant table and the classes.
+  std::vector<SavedModel> models;
+  for (const auto& dir : ModelDirs(model_dir)) models.push_back(SavedModel::Load(dir));
+  const std::string variants_path = VariantTablePath(models.front().dir());
+  std::vector<io::SiteInfo> sites = ReadVariantTable(variants_path);
+  const int64_t n_snps = static_cast<int64_t>(sites.size());
+  for (const auto& m : models) {
+    if (m.num_snps() != n_snps)
+      throw FormatError(m.dir() + ": the model has " + std::to_string(m.num_snps()) +
+                        " SNPs but " + variants_path + " lists " + std::to_string(n_snps));
+    if (m.class_names() != models.front().class_names())
+      throw FormatError(m.dir() + ": its classes differ from " + models.front().dir() + "'s");
+  }
+  const std::vector<std::string>& classes = models.front().class_names();
+  std::unordered_map<std::string, int64_t> index;
+  for (int64_t j = 0; j < n_snps; ++j) {
+    const auto& s = sites[static_cast<size_t>(j)];
+    index.emplace(SiteKey(s.chrom, s.pos, s.ref, s.alt), j);
+  }
+
+  // Read the VCF through the same decoder as ingest, into sample-major 2-bit rows that start
+  // all-missing (code 3), so unmatched training variants unpack to 0 = the training mean.
+  io::VcfSourceOptions source_options;
+  source_options.path = vcf;
+  auto source = io::VcfSource::Open(source_options);
+  const size_t n_samples = source->sample_ids().size();
+  if (n_samples == 0) throw InputError("'" + vcf + "' has no samples to classify");
+  const size_t row_bytes = static_cast<size_t>(n_snps + 3) / 4;
+  std::vector<uint8_t> packed(n_samples * row_bytes, 0xFF);
+  std::vector<bool> seen(static_cast<size_t>(n_snps), false);
+  StageRegistry& registry = DefaultRegistry();
+  auto decode = registry.Make<BlockStage>("decode-gt", {}, "decode-gt");
+  RunContext ctx;
+  decode->Init(ctx);
+  uint64_t records = 0, matched = 0;
+  VariantBlock block;
+  while (source->ReadBlock(block)) {
+    decode->Process(block);
+    for (size_t i = 0; i < block.size(); ++i) {
+      ++records;
+      if (!block.kept(i)) continue;
+      const Variant& v = block.variants[i];
+      auto it = index.find(SiteKey(v.chrom, v.pos, v.ref, v.alt));
+      if (it == index.end()) continue;
+      const size_t j = static_cast<size_t>(it->second);
+      if (!seen[j]) ++matched;
+      seen[j] = true;
+      const uint8_t* codes = block.codes_of(i);
+      const int shift = 2 * static_cast<int>(j % 4);
+      for (size_t s = 0; s < n_samples; ++s) {
+        uint8_t& byte = packed[s * row_bytes + j / 4];
+        byte = static_cast<uint8_t>((byte & ~(3 << shift)) | ((codes[s] & 3) << shift));
+      }
+    }
+  }
+  if (matched == 0)
+    throw InputError("none of the " + std::to_string(records) + " records of '" + vcf +
+                     "' matches the model's " + std::to_string(n_snps) +
+                     " training variants (" + variants_path +
+                     ") by chrom/pos/ref/alt; check the reference build, chromosome names "
+                     "('chr1' vs '1') and allele orientation");
+
+  // Average the folds' probabilities.
+  const size_t c = classes.size();
+  std::vector<double> probs(n_samples * c, 0.0);
+  std::vector<float> x;
+  for (const auto& m : models) {
+    const std::vector<float> lut = m.Lut();
+    for (size_t begin = 0; begin < n_samples; begin += static_cast<size_t>(batch_size)) {
+      const size_t rows = std::min(static_cast<size_t>(batch_size), n_samples - begin);
+      x.resize(rows * static_cast<size_t>(n_snps));
+      for (size_t r = 0; r < rows; ++r)
+        UnpackRow(packed.data() + (begin + r) * row_bytes, static_cast<size_t>(n_snps), lut.data(),
+                  x.data() + r * static_cast<size_t>(n_snps));
+      std::vector<float> p = m.Predict(x.data(), static_cast<int64_t>(rows), threads);
+      for (size_t k = 0; k < rows * c; ++k) probs[begin * c + k] += p[k];
+    }
+  }
+  std::string out = "sample\tpredicted";
+  for (const auto& name : classes) out += "\tp_" + name;
+  out += '\n';
+  char buf[32];
+  for (size_t s = 0; s < n_samples; ++s) {
+    const double* p = probs.data() + s * c;
+    size_t best = static_cast<size_t>(std::max_element(p, p + c) - p);
+    out += source->sample_ids()[s] + '\t' + classes[best];
+    for (size_t k = 0; k < c; ++k) {
+      std::snprintf(buf, sizeof buf, "\t%.6f", p[k] / static_cast<double>(models.size()));
+      out += buf;
+    }
+    out += '\n';
+  }
+  io::WriteFileAtomic(output, out);
+  if (!quiet) {
+    std::fprintf(stderr,
+                 "snpflow predict: %zu samples, %zu model(s); %llu of %lld training variants "
+                 "matched among %llu records (the rest imputed as the mean) -> %s\n",
+                 n_samples, models.size(), static_cast<unsigned long long>(matched),
+                 static_cast<long long>(n_snps), static_cast<unsigned long long>(records),
+                 output.c_str());
+    if (matched * 2 < static_cast<uint64_t>(n_snps))
+      std::fprintf(stderr, "snpflow predict: warning: fewer than half of the training variants "
+                           "matched; predictions may be unreliable\n");
+  }
+  return 0;
+}
+
 }  // namespace snpflow::cli

@@ -1,0 +1,82 @@
+#pragma once
+/// The LibTorch trainer stages (dietnet, mlp, mlp-improved) and their options. Torch-free: the CLI
+/// and the runner include this; only stages/train/*.cc see torch.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "pipeline/options.h"
+#include "pipeline/registry.h"
+
+namespace snpflow {
+
+/// Options shared by the three built-in trainers (section `[train]`, `--train.<name>`).
+/// Defaults follow Romero et al. 2017 where the paper gives them: 100 hidden units, Adam,
+/// dropout 0.5 after each hidden layer.
+struct TorchTrainOptions {
+  int epochs = 100;         // at most this many epochs
+  int patience = 10;        // stop after this many epochs without a better validation loss
+  double lr = 1e-3;         // Adam learning rate
+  double weight_decay = 0;  // Adam L2 penalty
+  int hidden = 100;         // H: units of both hidden layers
+  double dropout1 = 0.5;    // dropout after the first layer (x W -> BN -> ReLU)
+  double dropout2 = 0.5;    // dropout after the second hidden layer
+  int threads = 0;          // intra-op threads; 0: the run's --threads
+  int64_t seed = 0;         // weight init / dropout seed; 0: the run's --seed
+
+ protected:
+  template <class O>
+  static void DeclareCommon(OptionSet<O>& o) {
+    o.Add("epochs", &O::epochs, "maximum number of epochs");
+    o.Add("patience", &O::patience, "early stopping: epochs without a better validation loss");
+    o.Add("lr", &O::lr, "Adam learning rate");
+    o.Add("weight-decay", &O::weight_decay, "Adam weight decay (L2)");
+    o.Add("hidden", &O::hidden, "units per hidden layer (H)");
+    o.Add("dropout1", &O::dropout1, "dropout probability after the first layer");
+    o.Add("dropout2", &O::dropout2, "dropout probability after the second hidden layer");
+    o.Add("threads", &O::threads, "LibTorch intra-op threads (0: --threads)");
+    o.Add("seed", &O::seed, "seed of weight init and dropout (0: --seed)");
+  }
+};
+
+/// `dietnet`: an auxiliary network predicts the first layer's weights from the embedding.
+struct DietNetOptions : TorchTrainOptions {
+  static constexpr std::string_view kName = "dietnet";
+  int aux_hidden = 100;  // Ha: hidden units of the auxiliary networks
+  double gamma = 0;      // weight of the reconstruction loss; 0 disables the decoder aux net
+
+  static void Declare(OptionSet<DietNetOptions>& o) {
+    DeclareCommon(o);
+    o.Add("aux-hidden", &DietNetOptions::aux_hidden, "hidden units of the auxiliary networks");
+    o.Add("gamma", &DietNetOptions::gamma,
+          "reconstruction loss weight; > 0 adds the decoder auxiliary network");
+  }
+};
+
+/// `mlp`: the same discriminative net with a free S x H first layer.
+struct MlpOptions : TorchTrainOptions {
+  static constexpr std::string_view kName = "mlp";
+  static void Declare(OptionSet<MlpOptions>& o) { DeclareCommon(o); }
+};
+
+/// `mlp-improved`: the paper's better-regularized baseline: hidden 50, first-layer dropout 0.8.
+struct MlpImprovedOptions : TorchTrainOptions {
+  static constexpr std::string_view kName = "mlp-improved";
+  MlpImprovedOptions() {
+    hidden = 50;
+    dropout1 = 0.8;
+  }
+  static void Declare(OptionSet<MlpImprovedOptions>& o) { DeclareCommon(o); }
+};
+
+/// Register dietnet, mlp and mlp-improved (role: trainer) in `registry`.
+void RegisterTrainStages(StageRegistry& registry);
+
+/// Return the number of free parameters of a model, by formula (for tests and reports):
+/// dietnet: 2 * [decoder] aux nets of (4C*Ha + Ha) + (Ha*H + H), plus the discriminative tail;
+/// mlp: S*H plus the tail. Tail: BN 2H + Linear(H,H) H*H+H + BN 2H + Linear(H,C) H*C+C.
+int64_t DietNetParameterCount(int64_t n_snps, int64_t classes, int64_t hidden, int64_t aux_hidden,
+                              bool decoder);
+int64_t MlpParameterCount(int64_t n_snps, int64_t classes, int64_t hidden);
+
+}  // namespace snpflow

@@ -1,0 +1,447 @@
+// The LibTorch trainer stages (dietnet, mlp, mlp-improved): Adam over shuffled minibatches, early
+// stopping on the validation loss, the best epoch's weights restored for test, the model saved
+// atomically. Also SavedModel, which loads a saved model back for `snpflow predict`.
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "io/atomic_file.h"
+#include "pipeline/error.h"
+#include "pipeline/folds.h"
+#include "pipeline/trainer.h"
+#include "stages/fold_stats.h"
+#include "stages/train/models.h"
+#include "stages/train/register_train.h"
+#include "stages/train/saved_model.h"
+
+namespace snpflow {
+
+namespace {
+
+/// Everything one fold's training needs, resolved from a trainer's options.
+struct TrainConfig {
+  std::string stage;  // "dietnet", "mlp", "mlp-improved"
+  NetConfig net;
+  int epochs = 0;
+  int patience = 0;
+  double lr = 0;
+  double weight_decay = 0;
+  double gamma = 0;
+  int threads = 0;
+  int64_t seed = 0;
+};
+
+void CheckCommon(const TorchTrainOptions& o, const std::string& label) {
+  auto fail = [&](const std::string& what) {
+    throw ConfigError("--" + label + "." + what);
+  };
+  if (o.epochs < 1) fail("epochs must be at least 1 (got " + std::to_string(o.epochs) + ")");
+  if (o.patience < 1) fail("patience must be at least 1 (got " + std::to_string(o.patience) + ")");
+  if (!(o.lr > 0)) fail("lr must be positive (got " + FormatDoubleOption(o.lr) + ")");
+  if (o.weight_decay < 0) fail("weight-decay must not be negative");
+  if (o.hidden < 1) fail("hidden must be at least 1 (got " + std::to_string(o.hidden) + ")");
+  if (o.dropout1 < 0 || o.dropout1 >= 1) fail("dropout1 must be in [0, 1)");
+  if (o.dropout2 < 0 || o.dropout2 >= 1) fail("dropout2 must be in [0, 1)");
+  if (o.threads < 0) fail("threads must not be negative");
+  if (o.seed < 0) fail("seed must not be negative");
+}
+
+TrainConfig CommonConfig(const TorchTrainOptions& o, std::string_view stage) {
+  TrainConfig c;
+  c.stage = std::string(stage);
+  c.epochs = o.epochs;
+  c.patience = o.patience;
+  c.lr = o.lr;
+  c.weight_decay = o.weight_decay;
+  c.threads = o.threads;
+  c.seed = o.seed;
+  c.net.hidden = o.hidden;
+  c.net.dropout1 = o.dropout1;
+  c.net.dropout2 = o.dropout2;
+  return c;
+}
+
+TrainConfig ToConfig(const DietNetOptions& o) {
+  CheckCommon(o, "train");
+  if (o.aux_hidden < 1) throw ConfigError("--train.aux-hidden must be at least 1");
+  if (o.gamma < 0) throw ConfigError("--train.gamma must not be negative (0 disables the decoder)");
+  TrainConfig c = CommonConfig(o, DietNetOptions::kName);
+  c.net.kind = NetConfig::Kind::kDietNet;
+  c.net.aux_hidden = o.aux_hidden;
+  c.net.decoder = o.gamma > 0;
+  c.gamma = o.gamma;
+  return c;
+}
+
+template <class O>
+TrainConfig ToMlpConfig(const O& o) {
+  CheckCommon(o, "train");
+  TrainConfig c = CommonConfig(o, O::kName);
+  c.net.kind = NetConfig::Kind::kMlp;
+  return c;
+}
+TrainConfig ToConfig(const MlpOptions& o) { return ToMlpConfig(o); }
+TrainConfig ToConfig(const MlpImprovedOptions& o) { return ToMlpConfig(o); }
+
+struct EvalResult {
+  double loss = 0;
+  double accuracy = 0;
+};
+
+/// Evaluate `model` on every batch of `source` (fixed order), in eval mode.
+EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Prediction>* predictions) {
+  model->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor w_enc = model->EncoderWeights();  // once per pass, not per batch
+  source.Start(0);
+  Batch b;
+  double loss_sum = 0;
+  int64_t correct = 0, n = 0;
+  while (source.Next(&b)) {
+    torch::Tensor x = torch::from_blob(const_cast<float*>(b.x), {b.rows, b.cols}, torch::kFloat32);
+    torch::Tensor y =
+        torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64);
+    torch::Tensor logits = model->forward(x, w_enc).logits;
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y,
+                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .item<double>();
+    torch::Tensor predicted = logits.argmax(1);
+    correct += predicted.eq(y).sum().item<int64_t>();
+    n += b.rows;
+    if (predictions != nullptr) {
+      torch::Tensor probs = torch::softmax(logits, 1).contiguous();
+      const float* p = probs.data_ptr<float>();
+      const int64_t* pred = predicted.data_ptr<int64_t>();
+      const int64_t classes = probs.size(1);
+      for (int64_t i = 0; i < b.rows; ++i) {
+        Prediction pr;
+        pr.sample = b.samples[i];
+        pr.truth = static_cast<int>(b.labels[i]);
+        pr.predicted = static_cast<int>(pred[i]);
+        pr.probabilities.assign(p + i * classes, p + (i + 1) * classes);
+        predictions->push_back(std::move(pr));
+      }
+    }
+  }
+  EvalResult r;
+  if (n > 0) {
+    r.loss = loss_sum / static_cast<double>(n);
+    r.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  }
+  return r;
+}
+
+std::vector<torch::Tensor> Snapshot(GenotypeNet& model) {
+  std::vector<torch::Tensor> state;
+  for (const auto& p : model->parameters()) state.push_back(p.detach().clone());
+  for (const auto& b : model->buffers()) state.push_back(b.detach().clone());
+  return state;
+}
+
+void Restore(GenotypeNet& model, const std::vector<torch::Tensor>& state) {
+  torch::NoGradGuard no_grad;
+  size_t i = 0;
+  for (auto& p : model->parameters()) p.copy_(state[i++]);
+  for (auto& b : model->buffers()) b.copy_(state[i++]);
+}
+
+std::string ModelInfo(const TrainConfig& cfg, const NetConfig& net, int fold, int best_epoch) {
+  std::ostringstream s;
+  s << "# snpflow model: written by the '" << cfg.stage << "' trainer\n"
+    << "stage = " << cfg.stage << "\n"
+    << "kind = " << NetKindName(net.kind) << "\n"
+    << "fold = " << fold << "\n"
+    << "best_epoch = " << best_epoch << "\n"
+    << "n_snps = " << net.n_snps << "\n"
+    << "n_classes = " << net.n_classes << "\n"
+    << "hidden = " << net.hidden << "\n"
+    << "aux_hidden = " << net.aux_hidden << "\n"
+    << "dropout1 = " << FormatDoubleOption(net.dropout1) << "\n"
+    << "dropout2 = " << FormatDoubleOption(net.dropout2) << "\n"
+    << "decoder = " << (net.decoder ? 1 : 0) << "\n";
+  return s.str();
+}
+
+/// Save the weights (+ embedding buffer), the fold's mean/std, model.txt and classes.txt into
+/// `dir`, each atomically. Return the path of model.pt.
+std::string SaveModel(GenotypeNet& model, const TrainConfig& cfg, const FoldInputs& fold,
+                      int best_epoch) {
+  const std::string& dir = fold.output_dir;
+  io::MakeDirs(dir);
+  const int64_t s = fold.n_snps;
+  torch::serialize::OutputArchive archive;
+  model->save(archive);
+  archive.write("snpflow_mean",
+                torch::from_blob(const_cast<float*>(fold.means), {s}, torch::kFloat32).clone());
+  archive.write("snpflow_std",
+                torch::from_blob(const_cast<float*>(fold.stds), {s}, torch::kFloat32).clone());
+  std::string path = dir + "/" + kModelFile;
+  io::AtomicFile file(path);
+  archive.save_to([&file](const void* data, size_t size) {
+    file.Write(data, size);
+    return size;
+  });
+  file.Commit();
+  io::WriteFileAtomic(dir + "/" + kModelInfoFile,
+                      ModelInfo(cfg, model->config(), fold.fold, best_epoch));
+  std::string classes;
+  for (const auto& c : fold.ctx->samples.class_names) classes += c + "\n";
+  io::WriteFileAtomic(dir + "/" + kModelClassesFile, classes);
+  return path;
+}
+
+FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
+  if (fold.train == nullptr || fold.valid == nullptr || fold.test == nullptr || fold.ctx == nullptr)
+    throw Error("trainer '" + cfg.stage + "': fold " + std::to_string(fold.fold) +
+                " has no train/valid/test batches");
+  if (fold.train->num_samples() < 2 || fold.valid->num_samples() < 1)
+    throw InputError("fold " + std::to_string(fold.fold) + " has " +
+                     std::to_string(fold.train->num_samples()) + " training and " +
+                     std::to_string(fold.valid->num_samples()) +
+                     " validation samples; add samples or use fewer folds");
+  if (fold.train->num_features() != fold.n_snps)
+    throw Error("trainer '" + cfg.stage + "': batches have " +
+                std::to_string(fold.train->num_features()) + " features but the fold has " +
+                std::to_string(fold.n_snps) + " SNPs");
+  NetConfig net = cfg.net;
+  net.n_snps = fold.n_snps;
+  net.n_classes = fold.n_classes;
+  if (net.kind == NetConfig::Kind::kDietNet && fold.embedding == nullptr)
+    throw Error("trainer 'dietnet': fold " + std::to_string(fold.fold) + " has no embedding");
+
+  const RunContext& ctx = *fold.ctx;
+  const int threads = cfg.threads > 0 ? cfg.threads : std::max(ctx.threads, 1);
+  at::set_num_threads(threads);
+  const uint64_t seed = cfg.seed > 0 ? static_cast<uint64_t>(cfg.seed) : ctx.seed;
+  torch::manual_seed(MixSeed(seed, 0x70C4, static_cast<uint64_t>(fold.fold)));
+
+  torch::Tensor embedding;
+  if (net.kind == NetConfig::Kind::kDietNet) {
+    embedding = torch::from_blob(const_cast<float*>(fold.embedding),
+                                 {net.n_snps, net.embedding_cols()}, torch::kFloat32)
+                    .clone();
+  }
+  GenotypeNet model(net, embedding);
+  torch::optim::Adam optimizer(
+      model->parameters(), torch::optim::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay));
+
+  FoldResult result;
+  result.n_params = model->NumParameters();
+  double best_loss = std::numeric_limits<double>::infinity();
+  std::vector<torch::Tensor> best_state = Snapshot(model);
+  int since_best = 0;
+  for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
+    auto t0 = std::chrono::steady_clock::now();
+    double wait0 = fold.train->wait_seconds() + fold.valid->wait_seconds();
+    model->train();
+    fold.train->Start(epoch);
+    Batch b;
+    double loss_sum = 0;
+    int64_t correct = 0, n = 0;
+    while (fold.train->Next(&b)) {
+      if (b.rows < 2) continue;  // batch norm needs two samples; drops at most one sample/epoch
+      torch::Tensor x =
+          torch::from_blob(const_cast<float*>(b.x), {b.rows, b.cols}, torch::kFloat32);
+      torch::Tensor y =
+          torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64);
+      GenotypeNetImpl::Output out = model->forward(x);
+      torch::Tensor ce = torch::nn::functional::cross_entropy(out.logits, y);
+      torch::Tensor loss = ce;
+      if (out.reconstruction.defined())
+        loss = loss + cfg.gamma * torch::mse_loss(out.reconstruction, x);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+      loss_sum += ce.item<double>() * static_cast<double>(b.rows);
+      correct += out.logits.argmax(1).eq(y).sum().item<int64_t>();
+      n += b.rows;
+    }
+    EvalResult valid = Evaluate(model, *fold.valid, nullptr);
+    EpochMetrics m;
+    m.epoch = epoch;
+    m.train_loss = n > 0 ? loss_sum / static_cast<double>(n) : 0;
+    m.train_accuracy = n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0;
+    m.valid_loss = valid.loss;
+    m.valid_accuracy = valid.accuracy;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.wait_seconds = fold.train->wait_seconds() + fold.valid->wait_seconds() - wait0;
+    result.epochs.push_back(m);
+    if (!ctx.quiet) {
+      std::fprintf(stderr,
+                   "[%s] fold %d epoch %3d  train loss %.4f acc %.3f  valid loss %.4f acc %.3f  "
+                   "%.2fs\n",
+                   cfg.stage.c_str(), fold.fold, epoch, m.train_loss, m.train_accuracy,
+                   m.valid_loss, m.valid_accuracy, m.seconds);
+    }
+    if (valid.loss < best_loss) {
+      best_loss = valid.loss;
+      result.best_epoch = epoch;
+      best_state = Snapshot(model);
+      since_best = 0;
+    } else if (++since_best >= cfg.patience) {
+      break;
+    }
+  }
+  Restore(model, best_state);
+  EvalResult test = Evaluate(model, *fold.test, &result.predictions);
+  result.test_loss = test.loss;
+  result.test_accuracy = test.accuracy;
+  if (!fold.output_dir.empty()) result.model_path = SaveModel(model, cfg, fold, result.best_epoch);
+  return result;
+}
+
+/// A trainer stage built from options struct O.
+template <class O>
+class TorchTrainer : public Trainer {
+ public:
+  explicit TorchTrainer(const O& options) : config_(ToConfig(options)) {}
+  FoldResult Train(const FoldInputs& fold) override { return TrainFold(config_, fold); }
+
+ private:
+  TrainConfig config_;
+};
+
+std::map<std::string, std::string> ReadKeyValues(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot read " + path + "; is this a model directory written by "
+                            "`snpflow train` (fold_<f>/)?");
+  std::map<std::string, std::string> kv;
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    size_t eq = line.find(" = ");
+    if (eq == std::string::npos)
+      throw FormatError(path + " line " + std::to_string(line_no) + ": expected 'key = value'");
+    kv[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return kv;
+}
+
+}  // namespace
+
+void RegisterTrainStages(StageRegistry& registry) {
+  registry.Add(MakeStageInfo<TorchTrainer<DietNetOptions>, DietNetOptions>(
+      "Diet Networks (LibTorch): an aux net predicts the first layer from the SNP embedding"));
+  registry.Add(MakeStageInfo<TorchTrainer<MlpOptions>, MlpOptions>(
+      "MLP baseline (LibTorch): free S x H first layer"));
+  registry.Add(MakeStageInfo<TorchTrainer<MlpImprovedOptions>, MlpImprovedOptions>(
+      "MLP baseline, hidden 50 and first-layer dropout 0.8 (LibTorch)"));
+}
+
+// ---- SavedModel ----
+
+struct SavedModel::Impl {
+  std::string dir;
+  std::string kind;
+  std::vector<std::string> class_names;
+  std::vector<float> mean, std;
+  GenotypeNet model{nullptr};
+  torch::Tensor w_enc;
+};
+
+SavedModel::SavedModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SavedModel::SavedModel(SavedModel&&) noexcept = default;
+SavedModel& SavedModel::operator=(SavedModel&&) noexcept = default;
+SavedModel::~SavedModel() = default;
+
+SavedModel SavedModel::Load(const std::string& dir) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  const std::string info_path = dir + "/" + kModelInfoFile;
+  auto kv = ReadKeyValues(info_path);
+  auto get = [&](const std::string& key) -> const std::string& {
+    auto it = kv.find(key);
+    if (it == kv.end()) throw FormatError(info_path + ": missing key '" + key + "'");
+    return it->second;
+  };
+  auto get_int = [&](const std::string& key) { return ParseIntOption(get(key), info_path + " " + key); };
+  auto get_double = [&](const std::string& key) {
+    return ParseDoubleOption(get(key), info_path + " " + key);
+  };
+  NetConfig net;
+  impl->kind = get("kind");
+  if (impl->kind == "dietnet") net.kind = NetConfig::Kind::kDietNet;
+  else if (impl->kind == "mlp") net.kind = NetConfig::Kind::kMlp;
+  else throw FormatError(info_path + ": unknown model kind '" + impl->kind + "'");
+  net.n_snps = get_int("n_snps");
+  net.n_classes = get_int("n_classes");
+  net.hidden = get_int("hidden");
+  net.aux_hidden = get_int("aux_hidden");
+  net.dropout1 = get_double("dropout1");
+  net.dropout2 = get_double("dropout2");
+  net.decoder = get_int("decoder") != 0;
+  if (net.n_snps < 1 || net.n_classes < 1 || net.hidden < 1 || net.aux_hidden < 1)
+    throw FormatError(info_path + ": sizes must be positive");
+
+  std::ifstream classes(dir + "/" + kModelClassesFile);
+  if (!classes) throw InputError("cannot read " + dir + "/" + kModelClassesFile);
+  for (std::string line; std::getline(classes, line);)
+    if (!line.empty()) impl->class_names.push_back(line);
+  if (static_cast<int64_t>(impl->class_names.size()) != net.n_classes)
+    throw FormatError(dir + "/" + kModelClassesFile + ": " +
+                      std::to_string(impl->class_names.size()) + " classes, but " + info_path +
+                      " says " + std::to_string(net.n_classes));
+
+  torch::Tensor embedding;
+  if (net.kind == NetConfig::Kind::kDietNet) embedding = torch::zeros({net.n_snps, net.embedding_cols()});
+  impl->model = GenotypeNet(net, embedding);
+  const std::string path = dir + "/" + kModelFile;
+  torch::Tensor mean, std;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    impl->model->load(archive);
+    archive.read("snpflow_mean", mean);
+    archive.read("snpflow_std", std);
+  } catch (const c10::Error& e) {
+    throw FormatError(path + ": not a model written by `snpflow train` for " + info_path + " (" +
+                      std::string(e.what_without_backtrace()) + ")");
+  }
+  if (mean.numel() != net.n_snps || std.numel() != net.n_snps)
+    throw FormatError(path + ": mean/std have the wrong length for " + std::to_string(net.n_snps) +
+                      " SNPs");
+  mean = mean.to(torch::kFloat32).contiguous();
+  std = std.to(torch::kFloat32).contiguous();
+  impl->mean.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + net.n_snps);
+  impl->std.assign(std.data_ptr<float>(), std.data_ptr<float>() + net.n_snps);
+  impl->model->eval();
+  {
+    torch::NoGradGuard no_grad;
+    impl->w_enc = impl->model->EncoderWeights().detach();
+  }
+  return SavedModel(std::move(impl));
+}
+
+const std::string& SavedModel::dir() const { return impl_->dir; }
+const std::string& SavedModel::kind() const { return impl_->kind; }
+int64_t SavedModel::num_snps() const { return static_cast<int64_t>(impl_->mean.size()); }
+const std::vector<std::string>& SavedModel::class_names() const { return impl_->class_names; }
+const std::vector<float>& SavedModel::mean() const { return impl_->mean; }
+const std::vector<float>& SavedModel::std() const { return impl_->std; }
+
+std::vector<float> SavedModel::Lut() const {
+  FoldStats stats;  // the same code as training's LUT, so predictions match bit for bit
+  stats.n_snps = impl_->mean.size();
+  stats.mean = impl_->mean;
+  stats.std = impl_->std;
+  return stats.Lut();
+}
+
+std::vector<float> SavedModel::Predict(const float* x, int64_t rows, int threads) const {
+  if (threads > 0) at::set_num_threads(threads);
+  torch::NoGradGuard no_grad;
+  torch::Tensor xt = torch::from_blob(const_cast<float*>(x), {rows, num_snps()}, torch::kFloat32);
+  torch::Tensor probs = torch::softmax(impl_->model->forward(xt, impl_->w_enc).logits, 1)
+                            .contiguous();
+  return std::vector<float>(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
+}
+
+}  // namespace snpflow

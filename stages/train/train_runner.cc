@@ -1,0 +1,391 @@
+#include "stages/train/train_runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "io/atomic_file.h"
+#include "pipeline/error.h"
+#include "pipeline/json.h"
+
+namespace snpflow {
+
+namespace {
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// gnuplot string literal in double quotes.
+std::string GpString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+double Mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0 : s / static_cast<double>(v.size());
+}
+
+double SampleStd(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  double m = Mean(v), s = 0;
+  for (double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+void CheckDataset(const Dataset& data) {
+  const SampleTable& s = data.samples;
+  if (s.size() == 0) throw InputError("the data set has no samples");
+  if (s.label.size() != s.size() || s.partition.size() != s.size())
+    throw InputError("the sample table's labels/partitions don't match its " +
+                     std::to_string(s.size()) + " samples");
+  if (data.store.num_samples() != s.size())
+    throw InputError("the store has " + std::to_string(data.store.num_samples()) +
+                     " samples but the sample table " + std::to_string(s.size()) +
+                     "; re-run `snpflow ingest`");
+  if (data.counts.n_snps() != data.store.num_variants())
+    throw InputError("the counts cover " + std::to_string(data.counts.n_snps()) +
+                     " SNPs but the store " + std::to_string(data.store.num_variants()) +
+                     "; re-run `snpflow ingest`");
+  if (data.counts.classes() != s.num_classes() || data.counts.folds() != s.folds)
+    throw InputError("the counts were made for " + std::to_string(data.counts.classes()) +
+                     " classes and " + std::to_string(data.counts.folds()) +
+                     " folds, the sample table has " + std::to_string(s.num_classes()) + " and " +
+                     std::to_string(s.folds) + "; re-run `snpflow ingest`");
+  if (data.store.num_variants() == 0) throw InputError("the data set has no variants");
+}
+
+std::string MetricsLine(const std::string& model, int fold, const EpochMetrics& m) {
+  JsonObject o;
+  o.Add("model", model)
+      .Add("fold", fold)
+      .Add("epoch", m.epoch)
+      .Add("train_loss", m.train_loss)
+      .Add("train_accuracy", m.train_accuracy)
+      .Add("valid_loss", m.valid_loss)
+      .Add("valid_accuracy", m.valid_accuracy)
+      .Add("seconds", m.seconds)
+      .Add("wait_seconds", m.wait_seconds);
+  return o.str() + "\n";
+}
+
+FoldSummary Summarize(int fold, const FoldResult& r, const FoldSplit& split) {
+  FoldSummary s;
+  s.fold = fold;
+  s.epochs = static_cast<int>(r.epochs.size());
+  s.best_epoch = r.best_epoch;
+  s.test_loss = r.test_loss;
+  s.test_accuracy = r.test_accuracy;
+  s.n_params = r.n_params;
+  double seconds = 0, wait = 0;
+  for (const auto& e : r.epochs) seconds += e.seconds, wait += e.wait_seconds;
+  s.epoch_seconds = r.epochs.empty() ? 0 : seconds / static_cast<double>(r.epochs.size());
+  s.wait_fraction = seconds > 0 ? wait / seconds : 0;
+  s.n_train = static_cast<int64_t>(split.train.size());
+  s.n_valid = static_cast<int64_t>(split.valid.size());
+  s.n_test = static_cast<int64_t>(split.test.size());
+  s.model_path = r.model_path;
+  return s;
+}
+
+std::string SummaryJson(const TrainSummary& sum, const TrainRunOptions& options,
+                        const Dataset& data, const RunContext& ctx) {
+  std::vector<std::string> folds;
+  for (const auto& f : sum.folds) {
+    JsonObject o;
+    o.Add("fold", f.fold)
+        .Add("epochs", f.epochs)
+        .Add("best_epoch", f.best_epoch)
+        .Add("test_loss", f.test_loss)
+        .Add("test_accuracy", f.test_accuracy)
+        .Add("test_error", 1.0 - f.test_accuracy)
+        .Add("n_params", f.n_params)
+        .Add("epoch_seconds", f.epoch_seconds)
+        .Add("wait_fraction", f.wait_fraction)
+        .Add("n_train", f.n_train)
+        .Add("n_valid", f.n_valid)
+        .Add("n_test", f.n_test)
+        .Add("model", f.model_path);
+    folds.push_back(o.str());
+  }
+  JsonObject o;
+  o.Add("model", options.model)
+      .Add("n_samples", static_cast<int64_t>(data.samples.size()))
+      .Add("n_snps", static_cast<int64_t>(data.store.num_variants()))
+      .Add("n_classes", static_cast<int64_t>(data.samples.num_classes()))
+      .Add("batch_size", options.batcher.batch_size)
+      .Add("seed", static_cast<uint64_t>(ctx.seed))
+      .Add("threads", ctx.threads)
+      .Add("n_params", sum.n_params)
+      .Add("mean_test_accuracy", sum.mean_accuracy)
+      .Add("std_test_accuracy", sum.std_accuracy)
+      .Add("mean_test_error", 1.0 - sum.mean_accuracy)
+      .Add("std_test_error", sum.std_accuracy)
+      .Add("mean_epoch_seconds", sum.mean_epoch_seconds)
+      .Add("wait_fraction", sum.wait_fraction)
+      .Raw("folds", JsonArray(folds));
+  return o.str() + "\n";
+}
+
+/// Write the .gp script and its data next to the SVG, run gnuplot into a temp file, rename.
+/// Returns false (after a warning unless quiet) when gnuplot is missing or fails.
+bool RunGnuplot(const std::string& dir, const std::string& name, const std::string& size,
+                const std::string& script, bool quiet) {
+  static const bool have_gnuplot = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+  if (!have_gnuplot) {
+    if (!quiet)
+      std::fprintf(stderr, "snpflow: warning: gnuplot not found; skipping %s.svg (install "
+                           "gnuplot-nox)\n", name.c_str());
+    return false;
+  }
+  const std::string svg = dir + "/" + name + ".svg";
+  const std::string tmp = svg + ".tmp";
+  io::WriteFileAtomic(dir + "/" + name + ".gp",
+                      "# Regenerate with: gnuplot " + name + ".gp (in this directory)\n"
+                      "set terminal svg size " + size + " dynamic font 'sans,11'\n"
+                      "set output " + GpString(name + ".svg") + "\n" + script);
+  // Run on a copy whose output is the temp file, so the SVG appears atomically.
+  std::string cmd = "cd " + ShellQuote(dir) + " && sed 's|^set output .*|set output " +
+                    GpString(name + ".svg.tmp") + "|' " + ShellQuote(name + ".gp") +
+                    " | gnuplot >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0 || std::rename(tmp.c_str(), svg.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    if (!quiet)
+      std::fprintf(stderr, "snpflow: warning: gnuplot failed on %s/%s.gp; no %s.svg\n",
+                   dir.c_str(), name.c_str(), name.c_str());
+    return false;
+  }
+  return true;
+}
+
+void WritePlots(const std::string& dir, const std::vector<std::pair<int, FoldResult>>& results,
+                const std::vector<std::vector<int64_t>>& confusion,
+                const std::vector<std::string>& classes, bool quiet) {
+  // Training curves: one data block per fold (gnuplot `index`).
+  std::ostringstream dat;
+  std::string fold_words;
+  for (const auto& [fold, r] : results) {
+    dat << "# fold " << fold << "\n# epoch train_loss valid_loss train_accuracy valid_accuracy\n";
+    for (const auto& e : r.epochs)
+      dat << e.epoch << ' ' << e.train_loss << ' ' << e.valid_loss << ' ' << e.train_accuracy
+          << ' ' << e.valid_accuracy << '\n';
+    dat << "\n\n";
+    fold_words += (fold_words.empty() ? "" : " ") + std::to_string(fold);
+  }
+  io::WriteFileAtomic(dir + "/training_curves.dat", dat.str());
+  const std::string n = std::to_string(results.size() - 1);
+  std::string curves =
+      "folds = " + GpString(fold_words) + "\n"
+      "set multiplot layout 1,2\n"
+      "set key outside right top\nset grid\nset xlabel 'epoch'\n"
+      "set title 'Cross-entropy (solid: valid, dashed: train)'\nset ylabel 'loss'\n"
+      "plot for [i=0:" + n + "] 'training_curves.dat' index i using 1:3 with lines lc i+1 lw 2 "
+      "title 'fold '.word(folds, i+1), "
+      "for [i=0:" + n + "] '' index i using 1:2 with lines lc i+1 dt 2 notitle\n"
+      "set title 'Accuracy (solid: valid, dashed: train)'\nset ylabel 'accuracy'\n"
+      "set yrange [0:1]\n"
+      "plot for [i=0:" + n + "] 'training_curves.dat' index i using 1:5 with lines lc i+1 lw 2 "
+      "title 'fold '.word(folds, i+1), "
+      "for [i=0:" + n + "] '' index i using 1:4 with lines lc i+1 dt 2 notitle\n"
+      "unset multiplot\n";
+  RunGnuplot(dir, "training_curves", "1000,480", curves, quiet);
+
+  // Confusion matrix as a heat map of row-normalized counts, counts printed in the cells.
+  std::ostringstream cm;
+  const size_t c = classes.size();
+  for (size_t t = 0; t < c; ++t) {
+    int64_t row = 0;
+    for (size_t p = 0; p < c; ++p) row += confusion[t][p];
+    for (size_t p = 0; p < c; ++p)
+      cm << p << ' ' << t << ' ' << (row > 0 ? double(confusion[t][p]) / double(row) : 0.0) << ' '
+         << confusion[t][p] << '\n';
+    cm << '\n';
+  }
+  io::WriteFileAtomic(dir + "/confusion.dat", cm.str());
+  std::string tics;
+  for (size_t k = 0; k < c; ++k)
+    tics += (k ? ", " : "") + GpString(classes[k]) + " " + std::to_string(k);
+  const std::string last = std::to_string(c) + "-0.5";
+  std::string conf =
+      "set title 'Confusion matrix (rows: true class, normalized; cells: counts)'\n"
+      "set xlabel 'predicted'\nset ylabel 'true'\n"
+      "set xtics (" + tics + ") rotate by 90 right font ',8'\n"
+      "set ytics (" + tics + ") font ',8'\n"
+      "set xrange [-0.5:" + last + "]\nset yrange [" + last + ":-0.5]\n"
+      "set cbrange [0:1]\nset palette defined (0 'white', 1 '#08306b')\nset size ratio -1\n"
+      "plot 'confusion.dat' using 1:2:(0.5):(0.5):3 with boxxyerror fc palette fs solid 1.0 "
+      "border lc rgb '#dddddd' notitle, "
+      "'' using 1:2:($4 > 0 ? sprintf('%d', $4) : '') with labels font ',7' notitle\n";
+  RunGnuplot(dir, "confusion", "820,760", conf, quiet);
+}
+
+void PrintTable(const TrainSummary& sum, const TrainRunOptions& options, const Dataset& data) {
+  std::printf("\n%s: %zu samples, %zu SNPs, %zu classes, %lld parameters\n",
+              options.model.c_str(), data.samples.size(), data.store.num_variants(),
+              data.samples.num_classes(), static_cast<long long>(sum.n_params));
+  std::printf("%-5s %7s %5s %9s %9s %9s %8s %6s\n", "fold", "epochs", "best", "test_acc",
+              "test_err", "test_loss", "epoch_s", "wait");
+  for (const auto& f : sum.folds)
+    std::printf("%-5d %7d %5d %9.4f %9.4f %9.4f %8.3f %5.1f%%\n", f.fold, f.epochs, f.best_epoch,
+                f.test_accuracy, 1 - f.test_accuracy, f.test_loss, f.epoch_seconds,
+                100 * f.wait_fraction);
+  std::printf("test accuracy %.4f +- %.4f, misclassification %.4f +- %.4f (mean +- std over %zu "
+              "folds)\n",
+              sum.mean_accuracy, sum.std_accuracy, 1 - sum.mean_accuracy, sum.std_accuracy,
+              sum.folds.size());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void WriteVariantTable(const std::vector<io::SiteInfo>& variants, const std::string& path) {
+  std::string out = "chrom\tpos\tid\tref\talt\n";
+  for (const auto& v : variants)
+    out += v.chrom + '\t' + std::to_string(v.pos) + '\t' + v.id + '\t' + v.ref + '\t' + v.alt + '\n';
+  io::WriteFileAtomic(path, out);
+}
+
+std::vector<io::SiteInfo> ReadVariantTable(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot read " + path);
+  std::string line;
+  if (!std::getline(in, line) || line.rfind("chrom\tpos\tid\tref\talt", 0) != 0)
+    throw FormatError(path + ": expected the header 'chrom<TAB>pos<TAB>id<TAB>ref<TAB>alt'");
+  std::vector<io::SiteInfo> sites;
+  int line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, '\t');) f.push_back(x);
+    if (f.size() < 5)
+      throw FormatError(path + " line " + std::to_string(line_no) + ": expected 5 columns");
+    io::SiteInfo s;
+    s.chrom = f[0];
+    s.pos = ParseIntOption(f[1], path + " line " + std::to_string(line_no));
+    s.id = f[2];
+    s.ref = f[3];
+    s.alt = f[4];
+    sites.push_back(std::move(s));
+  }
+  return sites;
+}
+
+TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
+                         RunContext& ctx) {
+  CheckDataset(data);
+  const SampleTable& samples = data.samples;
+  std::vector<int> folds = options.folds;
+  if (folds.empty())
+    for (int f = 0; f < samples.folds; ++f) folds.push_back(f);
+  for (int f : folds)
+    if (f < 0 || f >= samples.folds)
+      throw ConfigError("fold " + std::to_string(f) + " is out of range 0.." +
+                        std::to_string(samples.folds - 1));
+  const std::string& out = ctx.output_dir;
+  if (out.empty()) throw ConfigError("no output directory; pass -o DIR");
+  io::MakeDirs(out);
+  WriteVariantTable(data.store.sites(), out + "/variants.tsv");
+  std::string classes_txt;
+  for (const auto& c : samples.class_names) classes_txt += c + "\n";
+  io::WriteFileAtomic(out + "/classes.txt", classes_txt);
+
+  const size_t n_classes = samples.num_classes();
+  std::string metrics, predictions = "sample\tfold\ttrue\tpredicted";
+  for (const auto& c : samples.class_names) predictions += "\tp_" + c;
+  predictions += "\n";
+  std::vector<std::vector<int64_t>> confusion(n_classes, std::vector<int64_t>(n_classes, 0));
+  std::vector<std::pair<int, FoldResult>> results;
+  TrainSummary sum;
+
+  for (int fold : folds) {
+    FoldStats stats = ComputeFoldStats(data.counts, fold);
+    std::vector<float> lut = stats.Lut();
+    FoldSplit split = SplitFold(samples, fold);
+    auto labels_of = [&](const std::vector<int64_t>& idx) {
+      std::vector<int64_t> l;
+      l.reserve(idx.size());
+      for (int64_t i : idx) l.push_back(samples.label[static_cast<size_t>(i)]);
+      return l;
+    };
+    StoreBatchSource train(data.store, split.train, labels_of(split.train), lut.data(),
+                           options.batcher, /*shuffle=*/true, ctx.seed, fold);
+    StoreBatchSource valid(data.store, split.valid, labels_of(split.valid), lut.data(),
+                           options.batcher, /*shuffle=*/false, ctx.seed, fold);
+    StoreBatchSource test(data.store, split.test, labels_of(split.test), lut.data(),
+                          options.batcher, /*shuffle=*/false, ctx.seed, fold);
+    FoldInputs in;
+    in.fold = fold;
+    in.ctx = &ctx;
+    in.n_snps = static_cast<int64_t>(stats.n_snps);
+    in.n_classes = static_cast<int64_t>(n_classes);
+    in.embedding = stats.embedding.data();
+    in.means = stats.mean.data();
+    in.stds = stats.std.data();
+    in.train = &train;
+    in.valid = &valid;
+    in.test = &test;
+    in.output_dir = out + "/fold_" + std::to_string(fold);
+    FoldResult r = trainer.Train(in);
+
+    for (const auto& e : r.epochs) metrics += MetricsLine(options.model, fold, e);
+    io::WriteFileAtomic(out + "/metrics.jsonl", metrics);  // rewritten per fold: progress shows
+    for (const auto& p : r.predictions) {
+      predictions += samples.ids[static_cast<size_t>(p.sample)] + '\t' + std::to_string(fold) +
+                     '\t' + samples.class_names[static_cast<size_t>(p.truth)] + '\t' +
+                     samples.class_names[static_cast<size_t>(p.predicted)];
+      for (float q : p.probabilities) predictions += '\t' + Fixed(q, 6);
+      predictions += '\n';
+      confusion[static_cast<size_t>(p.truth)][static_cast<size_t>(p.predicted)] += 1;
+    }
+    sum.folds.push_back(Summarize(fold, r, split));
+    results.emplace_back(fold, std::move(r));
+  }
+
+  std::vector<double> acc, epoch_s;
+  double seconds = 0, wait = 0;
+  for (const auto& [fold, r] : results) {
+    for (const auto& e : r.epochs) seconds += e.seconds, wait += e.wait_seconds;
+  }
+  for (const auto& f : sum.folds) acc.push_back(f.test_accuracy), epoch_s.push_back(f.epoch_seconds);
+  sum.mean_accuracy = Mean(acc);
+  sum.std_accuracy = SampleStd(acc);
+  sum.mean_epoch_seconds = Mean(epoch_s);
+  sum.wait_fraction = seconds > 0 ? wait / seconds : 0;
+  sum.n_params = sum.folds.empty() ? 0 : sum.folds.front().n_params;
+
+  io::WriteFileAtomic(out + "/predictions.tsv", predictions);
+  std::string conf = "true\\predicted";
+  for (const auto& c : samples.class_names) conf += '\t' + c;
+  conf += '\n';
+  for (size_t t = 0; t < n_classes; ++t) {
+    conf += samples.class_names[t];
+    for (size_t p = 0; p < n_classes; ++p) conf += '\t' + std::to_string(confusion[t][p]);
+    conf += '\n';
+  }
+  io::WriteFileAtomic(out + "/confusion.tsv", conf);
+  io::WriteFileAtomic(out + "/summary.json", SummaryJson(sum, options, data, ctx));
+  if (options.plots) WritePlots(out, results, confusion, samples.class_names, ctx.quiet);
+  if (!ctx.quiet) PrintTable(sum, options, data);
+  return sum;
+}
+
+}  // namespace snpflow

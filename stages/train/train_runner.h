@@ -1,0 +1,61 @@
+#pragma once
+/// The fold runner: for each fold, per-fold statistics, LUT and batch sources over the packed
+/// store, then the trainer; then metrics, predictions, confusion matrix, summary and plots.
+/// Torch-free: works with any Trainer (built-in or plugin).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/run_context.h"
+#include "pipeline/trainer.h"
+#include "stages/batcher.h"
+#include "stages/fold_stats.h"
+
+namespace snpflow {
+
+struct TrainRunOptions {
+  /// Name of the trainer stage, for reports ("dietnet").
+  std::string model = "dietnet";
+  BatcherOptions batcher;
+  /// Folds to run; empty: all of them.
+  std::vector<int> folds;
+  /// Write training_curves.svg and confusion.svg with gnuplot (skipped with a warning if absent).
+  bool plots = true;
+};
+
+/// One fold's outcome, as reported in summary.json.
+struct FoldSummary {
+  int fold = 0;
+  int epochs = 0;
+  int best_epoch = -1;
+  double test_loss = 0;
+  double test_accuracy = 0;
+  int64_t n_params = 0;
+  double epoch_seconds = 0;  // mean seconds per epoch
+  double wait_fraction = 0;  // share of epoch time spent waiting for batches
+  int64_t n_train = 0, n_valid = 0, n_test = 0;
+  std::string model_path;
+};
+
+struct TrainSummary {
+  std::vector<FoldSummary> folds;
+  double mean_accuracy = 0;
+  double std_accuracy = 0;  // sample standard deviation over folds (0 for one fold)
+  double mean_epoch_seconds = 0;
+  double wait_fraction = 0;
+  int64_t n_params = 0;
+};
+
+/// Train `trainer` on each fold of `data` and write into ctx.output_dir: variants.tsv,
+/// classes.txt, metrics.jsonl, summary.json, predictions.tsv, confusion.tsv, fold_<f>/ (model
+/// files from the trainer), and training_curves.svg / confusion.svg. Every file is written
+/// atomically. Prints a summary table to stdout unless ctx.quiet. Returns the summary.
+TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
+                         RunContext& ctx);
+
+/// Write `variants` as variants.tsv (chrom, pos, id, ref, alt; with a header) to `path`.
+void WriteVariantTable(const std::vector<io::SiteInfo>& variants, const std::string& path);
+/// Read a variants.tsv written by WriteVariantTable; throws InputError/FormatError naming it.
+std::vector<io::SiteInfo> ReadVariantTable(const std::string& path);
+
+}  // namespace snpflow
