@@ -31,8 +31,7 @@ int RunPipelineCommand(const Args& args, int mode_int) {
 
   Dataset data;
   if (!spec.data_dir.empty()) {
-    if (!in.input.path.empty())
-      throw UsageError("give either an input VCF or --data DIR, not both");
+    // --data reuses an earlier ingest (the VCF pass is skipped), even where a config names an input.
     data = LoadDataset(spec.data_dir);
   } else {
     if (in.input.path.empty()) throw UsageError("no input; give a VCF/BCF path or - for stdin");
@@ -57,9 +56,7 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     auto trainer = registry.Make<Trainer>(spec.trainer, spec.trainer_options, "train");
     TrainRunOptions options;
     options.model = spec.trainer;
-    OptionSet<BatcherOptions> batcher;
-    BatcherOptions::Declare(batcher);
-    options.batcher = batcher.Build(spec.batcher_options, "batcher.");
+    options.batcher = BuildBatcherOptions(spec.batcher_options);
     options.folds = spec.folds_to_run;
     RunTraining(data, *trainer, options, ctx);
 #else
