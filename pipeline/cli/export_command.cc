@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pipeline/cli/commands.h"
+#include "pipeline/cli/parse_args.h"
 #include "pipeline/error.h"
 #include "pipeline/ingest.h"
 #include "stages/export.h"
@@ -64,18 +65,7 @@ int ExportCommand(const Args& args) {
   // clang-format on
 
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    if (vm.count("help")) {
-      std::ostringstream text;
-      text << kUsage << "\n" << desc;
-      std::fputs(text.str().c_str(), stdout);
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  if (!ParseArgs(args, desc, kUsage, vm)) return 0;
   const bool from_vcf = !ingest.input.path.empty();
   if (data_dir.empty() == !from_vcf) {
     throw UsageError(

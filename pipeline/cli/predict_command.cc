@@ -13,6 +13,7 @@
 #include "io/atomic_file.h"
 #include "io/vcf_source.h"
 #include "pipeline/cli/commands.h"
+#include "pipeline/cli/parse_args.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
 #include "stages/batcher.h"
@@ -80,19 +81,7 @@ int PredictCommand(const Args& args) {
       ("quiet,q", po::bool_switch(&quiet), "no summary on stderr");
   // clang-format on
   po::variables_map vm;
-  try {
-    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(args).options(desc).style(style).run(), vm);
-    if (vm.count("help")) {
-      std::ostringstream text;
-      text << kUsage << "\n" << desc;
-      std::fputs(text.str().c_str(), stdout);
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  if (!ParseArgs(args, desc, kUsage, vm)) return 0;
   if (model_dir.empty()) throw UsageError("no model: pass --model DIR (the output of `snpflow train`)");
   if (vcf.empty()) throw UsageError("no input: pass --vcf FILE");
   if (output.empty()) throw UsageError("no output: pass -o PREDICTIONS.tsv");

@@ -8,6 +8,7 @@
 
 #include "io/simulator.h"
 #include "pipeline/cli/commands.h"
+#include "pipeline/cli/parse_args.h"
 #include "pipeline/error.h"
 
 namespace snpflow::cli {
@@ -61,21 +62,7 @@ int SimulateCommand(const Args& args) {
   // clang-format on
 
   po::variables_map vm;
-  try {
-    // No abbreviations: `--sample` must not silently mean `--samples`.
-    const int style =
-        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(args).options(desc).style(style).run(), vm);
-    if (vm.count("help")) {
-      std::ostringstream text;
-      text << kUsage << "\n" << desc;
-      std::fputs(text.str().c_str(), stdout);
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  if (!ParseArgs(args, desc, kUsage, vm)) return 0;
   if (o.output.empty()) throw UsageError("no output: give -o PATH (or -o - for stdout)");
   if (o.output == "-" && o.panel.empty())
     throw UsageError("-o - writes the VCF to stdout; give --panel PATH for the panel");

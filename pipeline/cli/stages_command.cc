@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pipeline/cli/commands.h"
+#include "pipeline/cli/parse_args.h"
 #include "pipeline/error.h"
 #include "pipeline/plugin_loader.h"
 #include "pipeline/registry.h"
@@ -65,27 +66,10 @@ int StagesCommand(const Args& args) {
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("stage", po::value(&names)->composing(), "stage names to show");
-  po::options_description all;
-  all.add(desc).add(hidden);
   po::positional_options_description positional;
   positional.add("stage", -1);
-
   po::variables_map vm;
-  try {
-    const int style =
-        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(args).options(all).positional(positional).style(style).run(),
-              vm);
-    if (vm.count("help")) {
-      std::ostringstream text;
-      text << kUsage << "\n" << desc;
-      std::fputs(text.str().c_str(), stdout);
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
+  if (!ParseArgs(args, desc, kUsage, vm, &hidden, &positional)) return 0;
 
   StageRegistry& registry = DefaultRegistry();
   LoadPlugins(registry, plugins);
