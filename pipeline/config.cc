@@ -45,6 +45,7 @@ po::options_description GeneralOptions(PipelineMode mode) {
       ("seed", po::value<uint64_t>()->default_value(1), "seed for folds, shuffles and weights")
       ("output,o", po::value<std::string>(), "output directory")
       ("quiet,q", po::bool_switch(), "no progress lines on stderr")
+      ("force", po::bool_switch(), "redo the VCF pass even if -o DIR holds a matching ingest")
       ("plugin", po::value<std::vector<std::string>>()->composing(), "load a plugin .so (repeatable)")
       ("stage", po::value<std::vector<std::string>>()->composing(),
        "add a block stage or sink after the defaults (repeatable), e.g. --stage hwe-filter")
@@ -224,6 +225,7 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
   in.seed = vm["seed"].as<uint64_t>();
   in.output_dir = Value(vm, "output");
   in.quiet = vm["quiet"].as<bool>();
+  in.reuse = !vm["force"].as<bool>();
   in.max_blocks_in_flight = vm["blocks-in-flight"].as<size_t>();
   if (mode != PipelineMode::kIngest) {
     spec.data_dir = Value(vm, "data");

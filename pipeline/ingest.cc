@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "io/atomic_file.h"
@@ -100,7 +102,53 @@ OptionValues OptionsOf(const IngestSpec& spec, const std::string& label) {
 
 }  // namespace
 
+std::string IngestFingerprint(const IngestSpec& spec) {
+  if (spec.input.path == "-") return "";
+  auto file_id = [](const std::string& path) {
+    std::error_code ec;
+    auto canonical = std::filesystem::canonical(path, ec);
+    if (ec) return path + "@missing";
+    auto size = std::filesystem::file_size(canonical, ec);
+    auto mtime = std::filesystem::last_write_time(canonical, ec).time_since_epoch().count();
+    return canonical.string() + "@" + std::to_string(size) + "@" + std::to_string(mtime);
+  };
+  std::string f = "snpflow " SNPFLOW_VERSION "|input=" + file_id(spec.input.path) +
+                  "|labels=" + file_id(spec.labels_path) + "|column=" + spec.label_column +
+                  "|regions=" + spec.input.regions + "|samples=" +
+                  (spec.input.samples_file.empty() ? "" : file_id(spec.input.samples_file)) +
+                  "|folds=" + std::to_string(spec.folds) + "|seed=" + std::to_string(spec.seed) +
+                  "|stages=";
+  for (const auto& s : spec.stages) f += s.name + ":" + s.label + ",";
+  for (const auto& [label, values] : spec.options)
+    for (const auto& [key, value] : values) f += "|" + label + "." + key + "=" + value;
+  return f;
+}
+
+namespace {
+
+// Return true when spec.output_dir holds a complete ingest made with `fingerprint`.
+bool MatchingIngestExists(const IngestSpec& spec, const std::string& fingerprint) {
+  const std::string& dir = spec.output_dir;
+  for (const char* f : {"ingest.json", "store.snpf", "counts.npy", "samples.tsv", "classes.txt"})
+    if (!std::filesystem::exists(dir + "/" + f)) return false;
+  std::ifstream in(dir + "/ingest.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.find("\"fingerprint\": " + JsonString(fingerprint)) != std::string::npos;
+}
+
+}  // namespace
+
 IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
+  const std::string fingerprint = IngestFingerprint(spec);
+  if (spec.reuse && !fingerprint.empty() && MatchingIngestExists(spec, fingerprint)) {
+    IngestResult result;
+    result.data = LoadDataset(spec.output_dir);
+    result.reused = true;
+    if (!spec.quiet)
+      std::fprintf(stderr, "[ingest] reusing %s: it holds an ingest of the same input and options "
+                   "(--force redoes the VCF pass)\n", spec.output_dir.c_str());
+    return result;
+  }
   if (spec.output_dir.empty()) throw ConfigError("no output directory; pass -o DIR");
   if (spec.labels_path.empty()) throw ConfigError("no label file; pass --labels FILE");
   for (const auto& [label, values] : spec.options) {
@@ -200,7 +248,8 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
         .Add("skipped", result.skipped)
         .Add("seconds", result.seconds)
         .Add("graph_seconds", graph_seconds)
-        .Add("threads", spec.threads);
+        .Add("threads", spec.threads)
+        .Add("fingerprint", fingerprint);
     std::vector<std::string> stage_names;
     for (auto& s : stages) stage_names.push_back(JsonString(s->label()));
     for (auto& s : sinks) stage_names.push_back(JsonString(s->label()));

@@ -33,6 +33,9 @@ struct IngestSpec {
   /// Option values per stage label ("filter" -> {"min-maf": "0.01"}), including "store".
   std::map<std::string, OptionValues> options;
   size_t max_blocks_in_flight = 0;  // 0: automatic
+  /// Reuse output_dir when it holds an ingest of the same input file (path, size, mtime), label
+  /// file, selection, folds, seed and stage options: the store is the cache. Never for stdin.
+  bool reuse = true;
 };
 
 struct IngestResult {
@@ -41,7 +44,12 @@ struct IngestResult {
   uint64_t kept = 0;
   std::map<std::string, uint64_t> skipped;
   double seconds = 0;
+  bool reused = false;  // loaded from an earlier matching ingest; no VCF pass
 };
+
+/// Return the text that identifies an ingest's inputs and options (files by path, size, mtime),
+/// stored in ingest.json; "" when the input is stdin (never reused).
+std::string IngestFingerprint(const IngestSpec& spec);
 
 /// Run the ingest. Writes into spec.output_dir: store.snpf, variants.tsv, samples.tsv,
 /// classes.txt, counts.npy, fold_<f>/{stats,embedding}.npy and ingest.json, each atomically.

@@ -282,5 +282,38 @@ TEST_F(IngestTest, FiltersDropByMafAndMissingRate) {
   EXPECT_NE(summary.find("\"missing-rate\""), std::string::npos);
 }
 
+// The store is the cache: a second run with the same input and options skips the VCF pass;
+// another option, --force, or a newer input file redo it.
+TEST_F(IngestTest, ReusesAMatchingIngestAndRedoesOtherwise) {
+  TempDir out;
+  std::string input = out / "in.bcf";
+  ASSERT_EQ(RunShell("cp " + Sim("sim.bcf") + " " + input).exit_code, 0);
+  std::string cmd = "ingest " + input + " --labels " + Panel() + " -o " + out / "o";
+  auto first = RunSnpflow(cmd);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.err.find("reusing"), std::string::npos);
+  auto stamp = std::filesystem::last_write_time(out / "o/store.snpf");
+  std::string store = ReadFile(out / "o/store.snpf");
+
+  auto again = RunSnpflow(cmd);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("[ingest] reusing"), std::string::npos) << again.err;
+  EXPECT_EQ(std::filesystem::last_write_time(out / "o/store.snpf"), stamp);
+
+  auto other = RunSnpflow(cmd + " --maf 0.3");
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_EQ(other.err.find("reusing"), std::string::npos) << other.err;
+  EXPECT_NE(ReadFile(out / "o/store.snpf"), store);  // fewer variants now
+
+  auto forced = RunSnpflow(cmd + " --maf 0.3 --force");
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(forced.err.find("reusing"), std::string::npos) << forced.err;
+
+  std::filesystem::last_write_time(input, std::filesystem::file_time_type::clock::now());
+  auto touched = RunSnpflow(cmd + " --maf 0.3");
+  ASSERT_EQ(touched.exit_code, 0) << touched.err;
+  EXPECT_EQ(touched.err.find("reusing"), std::string::npos) << touched.err;
+}
+
 }  // namespace
 }  // namespace snpflow
