@@ -1,5 +1,7 @@
 #include "stages/train/train_runner.h"
 
+#include <oneapi/tbb/global_control.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -292,6 +294,9 @@ std::vector<io::SiteInfo> ReadVariantTable(const std::string& path) {
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx) {
   CheckDataset(data);
+  // --threads caps the batcher's TBB workers too, not only LibTorch's.
+  oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(std::max(1, ctx.threads)));
   const SampleTable& samples = data.samples;
   std::vector<int> folds = options.folds;
   if (folds.empty())
