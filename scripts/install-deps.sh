@@ -5,6 +5,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config            # toolchain
   libhts-dev libtbb-dev libtorch-dev libboost-program-options-dev libzstd-dev zlib1g-dev
+  libopenblas0-pthread                                      # LibTorch/numpy BLAS: 6-16x faster epochs than reference BLAS
   libgtest-dev                                              # tests
   bcftools tabix                                            # tests cross-check against bcftools
   python3-numpy python3-sklearn python3-torch python3-zstandard   # export tests, examples/python
