@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench bench-train clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -20,6 +20,9 @@ test: build
 
 bench: build
 	@bash bench/ingest_bench.sh $(BUILD)
+
+bench-train: build
+	@bash bench/train_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
