@@ -15,7 +15,7 @@ int RunCommand(const Args& args);       // ingest_command.cc: `snpflow run CONFI
 int StagesCommand(const Args& args);    // stages_command.cc
 int ExportCommand(const Args& args);    // export_command.cc
 int TrainCommand(const Args& args);     // train_command.cc (needs LibTorch)
-int PredictCommand(const Args& args);   // predict_command.cc (needs LibTorch)
+int PredictCommand(const Args& args);   // predict_command.cc (in the LibTorch module)
 
 /// Run what a parsed pipeline asks for: ingest (or load --data), export, train. Shared by
 /// `ingest`, `run` and `train`.

@@ -8,9 +8,7 @@
 #include "pipeline/ingest.h"
 #include "stages/batcher.h"
 #include "stages/export.h"
-#ifdef SNPFLOW_WITH_TORCH
-#include "stages/train/train_runner.h"
-#endif
+#include "stages/train_runner.h"
 
 namespace snpflow::cli {
 
@@ -52,16 +50,12 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     exporter->Run(data, ctx);
   }
   if (!spec.trainer.empty()) {
-#ifdef SNPFLOW_WITH_TORCH
     auto trainer = registry.Make<Trainer>(spec.trainer, spec.trainer_options, "train");
     TrainRunOptions options;
     options.model = spec.trainer;
     options.batcher = BuildBatcherOptions(spec.batcher_options);
     options.folds = spec.folds_to_run;
     RunTraining(data, *trainer, options, ctx);
-#else
-    throw ConfigError("this snpflow was built without LibTorch; trainers are unavailable");
-#endif
   }
   return 0;
 }

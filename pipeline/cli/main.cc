@@ -1,4 +1,5 @@
 // snpflow: the command-line entry point and the only place that catches errors.
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,13 +13,13 @@
 #include "pipeline/cli/commands.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
-#ifdef SNPFLOW_WITH_TORCH
-#include "stages/train/register_train.h"
-#endif
+#include "pipeline/plugin_loader.h"
 
 namespace {
 
 using Command = std::function<int(const snpflow::cli::Args&)>;
+
+int PredictViaTorchModule(const snpflow::cli::Args& args);
 
 struct CommandInfo {
   Command run;
@@ -33,10 +34,8 @@ const std::map<std::string, CommandInfo>& Commands() {
       {"run", {RunCommand, "run a pipeline config (configs/*.ini)"}},
       {"stages", {StagesCommand, "list built-in and plugin stages with their options"}},
       {"export", {ExportCommand, "export a store to NumPy .npy files for other ML backends"}},
-#ifdef SNPFLOW_WITH_TORCH
       {"train", {TrainCommand, "train Diet Networks / MLP over K folds"}},
-      {"predict", {PredictCommand, "predict classes for the samples of a new VCF"}},
-#endif
+      {"predict", {PredictViaTorchModule, "predict classes for the samples of a new VCF"}},
   };
   return commands;
 }
@@ -47,16 +46,45 @@ void PrintUsage(std::FILE* out) {
   for (const auto& [name, info] : Commands()) std::fprintf(out, "  %-10s %s\n", name.c_str(), info.help);
 }
 
-#ifdef SNPFLOW_WITH_TORCH
-// LibTorch's OpenMP threads spin while idle, stealing the cores the batcher needs (measured: 4.5
-// vs 1.0 s/epoch on a loaded 2-core machine). libgomp reads OMP_WAIT_POLICY when it is loaded,
-// before main(), so the training commands set it and re-execute themselves once.
-void PreferPassiveOpenMp(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
-  execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+// The LibTorch trainers and `predict` are a module loaded on demand (stages/train/torch_module.cc):
+// next to the executable in a build tree, in <prefix>/<libdir> when installed. "" if absent.
+std::string TorchModulePath() {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "";
+  exe[n] = '\0';
+  std::string dir(exe);
+  dir = dir.substr(0, dir.rfind('/'));
+  for (const std::string& candidate :
+       {dir + "/" SNPFLOW_TORCH_MODULE, dir + "/../" SNPFLOW_INSTALL_LIBDIR "/" SNPFLOW_TORCH_MODULE})
+    if (access(candidate.c_str(), R_OK) == 0) return candidate;
+  return "";
 }
-#endif
+
+// Load the trainers into the default registry; returns the module's path ("" if not built).
+std::string LoadTorchModule() {
+  std::string path = TorchModulePath();
+  if (path.empty()) return path;
+  // LibTorch's OpenMP threads spin while idle, stealing the cores the batcher needs (measured:
+  // 4.5 vs 1.0 s/epoch on a loaded 2-core machine). libgomp reads this when it is loaded, which
+  // is now: set it first unless the user chose.
+  setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
+  snpflow::LoadPlugin(snpflow::DefaultRegistry(), path);
+  return path;
+}
+
+int PredictViaTorchModule(const snpflow::cli::Args& args) {
+  std::string path = LoadTorchModule();
+  if (path.empty())
+    throw snpflow::ConfigError("this snpflow was built without LibTorch; `predict` is unavailable");
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  auto* predict = handle ? reinterpret_cast<int (*)(const snpflow::cli::Args*)>(
+                               dlsym(handle, "snpflow_torch_predict"))
+                         : nullptr;
+  if (predict == nullptr)
+    throw snpflow::PluginError(path + " has no snpflow_torch_predict; rebuild snpflow");
+  return predict(&args);
+}
 
 }  // namespace
 
@@ -80,14 +108,9 @@ int main(int argc, char** argv) {
     PrintUsage(stderr);
     return 2;
   }
-#ifdef SNPFLOW_WITH_TORCH
-  if (name == "train" || name == "run" || name == "predict") PreferPassiveOpenMp(argv);
-#endif
   snpflow::cli::Args args(argv + 2, argv + argc);
   try {
-#ifdef SNPFLOW_WITH_TORCH
-    snpflow::RegisterTrainStages(snpflow::DefaultRegistry());
-#endif
+    if (name == "train" || name == "run" || name == "stages") LoadTorchModule();
     return it->second.run(args);
   } catch (const snpflow::cli::UsageError& e) {
     std::fprintf(stderr, "snpflow %s: error: %s\n(see 'snpflow %s --help')\n", name.c_str(), e.what(),

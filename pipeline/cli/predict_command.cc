@@ -18,7 +18,7 @@
 #include "pipeline/registry.h"
 #include "stages/batcher.h"
 #include "stages/train/saved_model.h"
-#include "stages/train/train_runner.h"
+#include "stages/train_runner.h"
 
 namespace snpflow::cli {
 namespace {

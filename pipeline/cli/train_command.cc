@@ -8,7 +8,7 @@ namespace snpflow::cli {
 
 int TrainCommand(const Args& args) {
   // The same pipeline as `snpflow run`, with the trainer defaulting to dietnet
-  // (ingest_command.cc); the fold loop itself is stages/train/train_runner.h.
+  // (ingest_command.cc); the fold loop itself is stages/train_runner.h.
   return RunPipelineCommand(args, static_cast<int>(PipelineMode::kTrain));
 }
 

@@ -1,6 +1,6 @@
 // The fold runner on in-memory data (outputs, summary arithmetic), and the whole CLI path:
 // simulate -> ingest -> train -> predict.
-#include "stages/train/train_runner.h"
+#include "stages/train_runner.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "stages/train/train_runner.h"
+#include "stages/train_runner.h"
 
 #include <oneapi/tbb/global_control.h>
 
