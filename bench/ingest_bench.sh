@@ -39,8 +39,8 @@ measure() {  # name input command...: prints "name input seconds rss_mb"
     measure "plink2-make-pgen" vcf.gz plink2 --vcf sim.vcf.gz --make-pgen --out plink --threads "$THREADS" --memory 4000
     measure "plink2-make-pgen" bcf plink2 --bcf sim.bcf --make-pgen --out plink --threads "$THREADS" --memory 4000
   fi
-  measure "snpflow-ingest" bcf "$SNPFLOW" ingest sim.bcf --labels sim.panel -o out-bcf --threads "$THREADS" -q
-  measure "snpflow-ingest" vcf.gz "$SNPFLOW" ingest sim.vcf.gz --labels sim.panel -o out-vcf --threads "$THREADS" -q
+  measure "snpflow-ingest" bcf "$SNPFLOW" ingest sim.bcf --labels sim.panel -o out-bcf --threads "$THREADS" -q --force
+  measure "snpflow-ingest" vcf.gz "$SNPFLOW" ingest sim.vcf.gz --labels sim.panel -o out-vcf --threads "$THREADS" -q --force
 } > results.txt
 
 echo "# $SAMPLES samples x $SNPS SNPs, --threads $THREADS, $(nproc) cores"
