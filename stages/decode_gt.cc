@@ -19,39 +19,50 @@ struct DecodeGtOptions {
 constexpr const char* kMultiAllelic = "multi-allelic";
 constexpr const char* kNoAlt = "no-alt";
 constexpr const char* kPloidy = "not-diploid";
+constexpr const char* kBadAllele = "undeclared-allele";  // GT names an ALT the record lacks
 
-// Decode one sample's GT values (ploidy slots, padded with vector_end) into a code; returns false
-// for a non-missing haploid or polyploid call.
+// Result of decoding one sample's call.
+enum class Call { kOk, kNotDiploid, kBadAllele };
+
+// Decode one sample's GT values (ploidy slots, padded with vector_end) of a biallelic record into
+// a code. Non-missing haploid or polyploid calls, and alleles above 1, are not decodable.
 template <class T>
-bool DecodeSample(const T* p, int width, T vector_end, uint8_t* code) {
+Call DecodeSample(const T* p, int width, T vector_end, uint8_t* code) {
   int ploidy = 0;
   bool any_missing = false;
   int alt = 0;
   for (int k = 0; k < width && p[k] != vector_end; ++k) {
     ++ploidy;
-    if (bcf_gt_is_missing(p[k])) any_missing = true;
-    else alt += bcf_gt_allele(p[k]) != 0;
+    if (bcf_gt_is_missing(p[k])) {
+      any_missing = true;
+    } else {
+      int allele = bcf_gt_allele(p[k]);
+      if (allele > 1) return Call::kBadAllele;
+      alt += allele;
+    }
   }
   if (ploidy == 2) {
     *code = any_missing ? kMissing : static_cast<uint8_t>(alt);
-    return true;
+    return Call::kOk;
   }
   // "." (haploid-looking missing) and "./././." are missing calls, not ploidy errors.
   bool all_missing = true;
   for (int k = 0; k < ploidy; ++k) all_missing = all_missing && bcf_gt_is_missing(p[k]);
   if (all_missing) {
     *code = kMissing;
-    return true;
+    return Call::kOk;
   }
-  return false;
+  return Call::kNotDiploid;
 }
 
 template <class T>
-bool DecodeAll(const bcf_fmt_t* fmt, size_t n, T vector_end, uint8_t* codes) {
+Call DecodeAll(const bcf_fmt_t* fmt, size_t n, T vector_end, uint8_t* codes) {
   const T* base = reinterpret_cast<const T*>(fmt->p);
-  for (size_t i = 0; i < n; ++i)
-    if (!DecodeSample<T>(base + i * fmt->n, fmt->n, vector_end, codes + i)) return false;
-  return true;
+  for (size_t i = 0; i < n; ++i) {
+    Call call = DecodeSample<T>(base + i * fmt->n, fmt->n, vector_end, codes + i);
+    if (call != Call::kOk) return call;
+  }
+  return Call::kOk;
 }
 
 // Fast path for the common BCF encoding (int8, two slots per sample): one table lookup per sample
@@ -75,17 +86,19 @@ const PairTable& Pairs() {
   return table;
 }
 
-bool DecodeInt8Diploid(const bcf_fmt_t* fmt, size_t n, uint8_t* codes) {
+Call DecodeInt8Diploid(const bcf_fmt_t* fmt, size_t n, uint8_t* codes) {
   const PairTable& table = Pairs();
   const uint8_t* p = fmt->p;
   for (size_t i = 0; i < n; ++i) {
     uint8_t c = table.code[p[2 * i] | (p[2 * i + 1] << 8)];
-    if (c == kSlowPath &&
-        !DecodeSample<int8_t>(reinterpret_cast<const int8_t*>(p + 2 * i), 2, bcf_int8_vector_end, &c))
-      return false;
+    if (c == kSlowPath) {
+      Call call = DecodeSample<int8_t>(reinterpret_cast<const int8_t*>(p + 2 * i), 2,
+                                       bcf_int8_vector_end, &c);
+      if (call != Call::kOk) return call;
+    }
     codes[i] = c;
   }
-  return true;
+  return Call::kOk;
 }
 
 class DecodeGtStage : public BlockStage {
@@ -127,19 +140,20 @@ class DecodeGtStage : public BlockStage {
                           ") has no GT field; snpflow needs a diploid GT call for every sample "
                           "(drop such records with `bcftools view -i 'GT!=\"mis\"'` or fix them)");
       uint8_t* codes = block.codes_of(i);
-      bool ok = false;
+      Call call = Call::kOk;
       switch (fmt->type) {
         case BCF_BT_INT8:
-          ok = fmt->n == 2 ? DecodeInt8Diploid(fmt, block.n_samples, codes)
-                           : DecodeAll<int8_t>(fmt, block.n_samples, bcf_int8_vector_end, codes);
+          call = fmt->n == 2 ? DecodeInt8Diploid(fmt, block.n_samples, codes)
+                             : DecodeAll<int8_t>(fmt, block.n_samples, bcf_int8_vector_end, codes);
           break;
-        case BCF_BT_INT16: ok = DecodeAll<int16_t>(fmt, block.n_samples, bcf_int16_vector_end, codes); break;
-        case BCF_BT_INT32: ok = DecodeAll<int32_t>(fmt, block.n_samples, bcf_int32_vector_end, codes); break;
+        case BCF_BT_INT16: call = DecodeAll<int16_t>(fmt, block.n_samples, bcf_int16_vector_end, codes); break;
+        case BCF_BT_INT32: call = DecodeAll<int32_t>(fmt, block.n_samples, bcf_int32_vector_end, codes); break;
         default:
           throw FormatError("'" + header.path + "': record " + std::to_string(v.record) +
                             " has a GT field of an unexpected type");
       }
-      if (!ok) block.Drop(i, kPloidy);
+      if (call == Call::kNotDiploid) block.Drop(i, kPloidy);
+      if (call == Call::kBadAllele) block.Drop(i, kBadAllele);
     }
     // The raw records are no longer needed; free them before the block waits in the sequencer.
     block.raw.reset();
