@@ -25,6 +25,10 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     return 0;
   }
   const IngestSpec& in = spec.ingest;
+  if (in.input.path.empty() && spec.data_dir.empty())
+    throw UsageError(mode == PipelineMode::kIngest
+                         ? "no input; give a VCF/BCF path or - for stdin"
+                         : "no input; give a VCF/BCF path, - for stdin, or --data INGEST_DIR");
   if (in.output_dir.empty()) throw UsageError("no output directory; pass -o DIR");
 
   Dataset data;
@@ -32,7 +36,6 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     // --data reuses an earlier ingest (the VCF pass is skipped), even where a config names an input.
     data = LoadDataset(spec.data_dir);
   } else {
-    if (in.input.path.empty()) throw UsageError("no input; give a VCF/BCF path or - for stdin");
     if (in.labels_path.empty()) throw UsageError("no label file; pass --labels FILE");
     data = RunIngest(registry, in).data;
   }
