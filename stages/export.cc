@@ -34,12 +34,9 @@ std::array<std::array<uint8_t, 4>, 256> MakeUnpackTable() {
 }
 
 std::string JsonShape(const std::vector<uint64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += std::to_string(shape[i]);
-  }
-  return out + "]";
+  std::vector<std::string> dims;
+  for (uint64_t d : shape) dims.push_back(std::to_string(d));
+  return JsonArray(dims);
 }
 
 /// One file entry of manifest.json.
