@@ -47,12 +47,6 @@ struct FileEntry {
   std::string description;
 };
 
-std::string FormatFloat(double value) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", value);
-  return buf;
-}
-
 void CheckConsistent(const Dataset& data) {
   const auto& store = data.store;
   const auto& samples = data.samples;
@@ -147,33 +141,6 @@ std::vector<FileEntry> WriteGenotypes(const Dataset& data, const ExportOptions& 
     summary.files.push_back(name);
   }
   return entries;
-}
-
-void WriteVariants(const Dataset& data, const std::string& path) {
-  const auto& sites = data.store.sites();
-  const auto& counts = data.counts;
-  const size_t cells = static_cast<size_t>(counts.folds()) * counts.classes();
-  io::AtomicFile file(path);
-  file.Write(std::string("chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n"));
-  std::string line;
-  for (size_t j = 0; j < sites.size(); ++j) {
-    uint64_t g[4] = {0, 0, 0, 0};
-    const uint16_t* c = counts.of(j);
-    for (size_t cell = 0; cell < cells; ++cell) {
-      for (int k = 0; k < 4; ++k) g[k] += c[cell * 4 + k];
-    }
-    const uint64_t called = g[0] + g[1] + g[2];
-    const uint64_t total = called + g[3];
-    double alt_freq = called > 0 ? static_cast<double>(g[1] + 2 * g[2]) / (2.0 * called) : 0.0;
-    const double maf = std::min(alt_freq, 1.0 - alt_freq);
-    const double missing = total > 0 ? static_cast<double>(g[3]) / total : 0.0;
-    const auto& site = sites[j];
-    line = site.chrom + "\t" + std::to_string(site.pos) + "\t" + (site.id.empty() ? "." : site.id) +
-           "\t" + site.ref + "\t" + site.alt + "\t" + FormatFloat(maf) + "\t" +
-           FormatFloat(missing) + "\n";
-    file.Write(line);
-  }
-  file.Commit();
 }
 
 void WriteManifest(const Dataset& data, const ExportOptions& options,
@@ -335,7 +302,7 @@ ExportSummary RunExport(const Dataset& data, const ExportOptions& options) {
   summary.files.push_back("samples.tsv");
   summary.files.push_back("classes.txt");
 
-  WriteVariants(data, dir + "/variants.tsv");
+  WriteVariantTable(data.store.sites(), data.counts, dir + "/variants.tsv");
   files.push_back({"variants.tsv",
                    "",
                    {},

@@ -1,12 +1,15 @@
 #include "stages/fold_stats.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "io/atomic_file.h"
 #include "io/npy.h"
 #include "pipeline/error.h"
+#include "pipeline/options.h"
 
 namespace snpflow {
 
@@ -99,6 +102,57 @@ void WriteSampleTable(const SampleTable& samples, const std::string& dir) {
   for (const auto& c : samples.class_names) classes << c << '\n';
   io::WriteFileAtomic(dir + "/classes.txt", classes.str());
 }
+
+void WriteVariantTable(const std::vector<io::SiteInfo>& sites, const GenotypeCounts& counts,
+                       const std::string& path) {
+  io::AtomicFile file(path);
+  file.Write(std::string("chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n"));
+  const size_t stride = counts.stride();
+  std::string line;
+  char stats[64];
+  for (size_t j = 0; j < sites.size(); ++j) {
+    uint64_t g[4] = {0, 0, 0, 0};
+    const uint16_t* c = counts.of(j);
+    for (size_t k = 0; k < stride; ++k) g[k % 4] += c[k];
+    const uint64_t called = g[0] + g[1] + g[2], total = called + g[3];
+    const double af = called ? (g[1] + 2.0 * g[2]) / (2.0 * called) : 0.0;
+    std::snprintf(stats, sizeof stats, "\t%.6g\t%.6g\n", std::min(af, 1.0 - af),
+                  total ? static_cast<double>(g[3]) / static_cast<double>(total) : 0.0);
+    const io::SiteInfo& site = sites[j];
+    line = site.chrom + '\t' + std::to_string(site.pos) + '\t' + (site.id.empty() ? "." : site.id) +
+           '\t' + site.ref + '\t' + site.alt + stats;
+    file.Write(line);
+  }
+  file.Commit();
+}
+
+std::vector<io::SiteInfo> ReadVariantTable(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("cannot read " + path);
+  std::string line;
+  if (!std::getline(in, line) || line.rfind("chrom\tpos\tid\tref\talt", 0) != 0)
+    throw FormatError(path + ": expected the header 'chrom<TAB>pos<TAB>id<TAB>ref<TAB>alt'");
+  std::vector<io::SiteInfo> sites;
+  int line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, '\t');) f.push_back(x);
+    if (f.size() < 5)
+      throw FormatError(path + " line " + std::to_string(line_no) + ": expected 5 columns");
+    io::SiteInfo s;
+    s.chrom = f[0];
+    s.pos = ParseIntOption(f[1], path + " line " + std::to_string(line_no));
+    s.id = f[2];
+    s.ref = f[3];
+    s.alt = f[4];
+    sites.push_back(std::move(s));
+  }
+  return sites;
+}
+
 
 void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& dir) {
   io::NpyWriter writer(dir + "/counts.npy", "<u2",

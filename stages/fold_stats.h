@@ -66,6 +66,14 @@ Dataset LoadDataset(const std::string& dir);
 /// Write samples.tsv (sample, label, partition) and classes.txt atomically into `dir`.
 void WriteSampleTable(const SampleTable& samples, const std::string& dir);
 
+/// Write variants.tsv to `path` atomically: chrom, pos, id, ref, alt, maf, missing_rate, with
+/// maf and missing rate over all samples from `counts` (row j describes sites[j]).
+void WriteVariantTable(const std::vector<io::SiteInfo>& sites, const GenotypeCounts& counts,
+                       const std::string& path);
+/// Read the site columns (chrom, pos, id, ref, alt) of a variants.tsv; throws InputError or
+/// FormatError naming the file and line.
+std::vector<io::SiteInfo> ReadVariantTable(const std::string& path);
+
 /// Write counts.npy, and fold_<f>/stats.npy (n_snps x 2: mean, std) and fold_<f>/embedding.npy
 /// (n_snps x 4C) for every fold, into `dir`.
 void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& dir);

@@ -34,8 +34,8 @@ struct StoreOptions {
   }
 };
 
-/// store: kept variants, in input order, into the packed store, the counts table and
-/// variants.tsv. Finalize writes store.snpf, variants.tsv, counts.npy and per-fold stats.
+/// store: kept variants, in input order, into the packed store and the counts table. Finalize
+/// writes variants.tsv, store.snpf, counts.npy and per-fold stats.
 class StoreSink : public BlockSink {
  public:
   explicit StoreSink(const StoreOptions& options);
@@ -55,7 +55,6 @@ class StoreSink : public BlockSink {
   // grows is held through pointers.
   std::unique_ptr<io::PackedStore> store_;
   std::unique_ptr<GenotypeCounts> counts_;
-  std::unique_ptr<std::string> variants_tsv_;
   mutable uint64_t kept_ = 0;
 };
 

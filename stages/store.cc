@@ -40,28 +40,16 @@ StoreSink::StoreSink(const StoreOptions& options) : options_(options) {
 void StoreSink::Init(RunContext& ctx) {
   store_ = std::make_unique<io::PackedStore>(ctx.samples.ids);
   counts_ = std::make_unique<GenotypeCounts>(ctx.samples.folds, ctx.samples.num_classes());
-  variants_tsv_ = std::make_unique<std::string>("chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n");
 }
 
 void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
   const size_t stride = counts_->stride();
   size_t row = 0;
-  char buf[64];
   for (size_t i = 0; i < block.size(); ++i) {
     if (!block.kept(i)) continue;
     const Variant& v = block.variants[i];
     store_->AppendVariant(io::SiteInfo{v.chrom, v.pos, v.id, v.ref, v.alt}, block.codes_of(i));
-    const uint16_t* counts = block.counts.data() + row++ * stride;
-    counts_->Append(counts);
-    uint64_t n[4] = {0, 0, 0, 0};
-    for (size_t k = 0; k < stride; ++k) n[k % 4] += counts[k];
-    uint64_t called = n[0] + n[1] + n[2];
-    double af = called ? (n[1] + 2.0 * n[2]) / (2.0 * called) : 0.0;
-    double maf = af < 0.5 ? af : 1.0 - af;
-    std::snprintf(buf, sizeof buf, "\t%.6g\t%.6g\n", maf,
-                  static_cast<double>(n[3]) / static_cast<double>(block.n_samples));
-    *variants_tsv_ += v.chrom + '\t' + std::to_string(v.pos) + '\t' + v.id + '\t' + v.ref + '\t' +
-                      v.alt + buf;
+    counts_->Append(block.counts.data() + row++ * stride);
     ++kept_;
   }
 }
@@ -75,8 +63,7 @@ void StoreSink::Finalize(RunContext& ctx) {
   auto saved = std::async(std::launch::async, [&] {
     store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
   });
-  io::WriteFileAtomic(ctx.output_dir + "/variants.tsv", *variants_tsv_);
-  variants_tsv_.reset();
+  WriteVariantTable(store_->sites(), *counts_, ctx.output_dir + "/variants.tsv");
   WriteCountsAndFoldStats(*counts_, ctx.output_dir);
   saved.get();
 }

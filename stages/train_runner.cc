@@ -257,40 +257,6 @@ void PrintTable(const TrainSummary& sum, const TrainRunOptions& options, const D
 
 }  // namespace
 
-void WriteVariantTable(const std::vector<io::SiteInfo>& variants, const std::string& path) {
-  std::string out = "chrom\tpos\tid\tref\talt\n";
-  for (const auto& v : variants)
-    out += v.chrom + '\t' + std::to_string(v.pos) + '\t' + v.id + '\t' + v.ref + '\t' + v.alt + '\n';
-  io::WriteFileAtomic(path, out);
-}
-
-std::vector<io::SiteInfo> ReadVariantTable(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot read " + path);
-  std::string line;
-  if (!std::getline(in, line) || line.rfind("chrom\tpos\tid\tref\talt", 0) != 0)
-    throw FormatError(path + ": expected the header 'chrom<TAB>pos<TAB>id<TAB>ref<TAB>alt'");
-  std::vector<io::SiteInfo> sites;
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, '\t');) f.push_back(x);
-    if (f.size() < 5)
-      throw FormatError(path + " line " + std::to_string(line_no) + ": expected 5 columns");
-    io::SiteInfo s;
-    s.chrom = f[0];
-    s.pos = ParseIntOption(f[1], path + " line " + std::to_string(line_no));
-    s.id = f[2];
-    s.ref = f[3];
-    s.alt = f[4];
-    sites.push_back(std::move(s));
-  }
-  return sites;
-}
-
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx) {
   CheckDataset(data);
@@ -308,7 +274,7 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
   const std::string& out = ctx.output_dir;
   if (out.empty()) throw ConfigError("no output directory; pass -o DIR");
   io::MakeDirs(out);
-  WriteVariantTable(data.store.sites(), out + "/variants.tsv");
+  WriteVariantTable(data.store.sites(), data.counts, out + "/variants.tsv");
   std::string classes_txt;
   for (const auto& c : samples.class_names) classes_txt += c + "\n";
   io::WriteFileAtomic(out + "/classes.txt", classes_txt);

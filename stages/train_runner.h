@@ -53,9 +53,5 @@ struct TrainSummary {
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx);
 
-/// Write `variants` as variants.tsv (chrom, pos, id, ref, alt; with a header) to `path`.
-void WriteVariantTable(const std::vector<io::SiteInfo>& variants, const std::string& path);
-/// Read a variants.tsv written by WriteVariantTable; throws InputError/FormatError naming it.
-std::vector<io::SiteInfo> ReadVariantTable(const std::string& path);
 
 }  // namespace snpflow

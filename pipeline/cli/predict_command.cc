@@ -17,6 +17,7 @@
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
 #include "stages/batcher.h"
+#include "stages/fold_stats.h"
 #include "stages/train/saved_model.h"
 #include "stages/train_runner.h"
 

@@ -144,7 +144,11 @@ TEST(RunTraining, RejectsAStoreThatDoesNotMatchTheSampleTable) {
 TEST(VariantTable, RoundTripsAndRejectsAWrongHeader) {
   testing::TempDir dir;
   std::vector<io::SiteInfo> sites = {{"1", 10, "rs1", "A", "G"}, {"X", 99, ".", "C", "T"}};
-  WriteVariantTable(sites, dir / "v.tsv");
+  GenotypeCounts counts(/*folds=*/3, /*classes=*/1);
+  const uint16_t row[12] = {1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0};  // per partition: 0 1 2 missing
+  counts.Append(row);
+  counts.Append(row);
+  WriteVariantTable(sites, counts, dir / "v.tsv");
   auto back = ReadVariantTable(dir / "v.tsv");
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[1].chrom, "X");
