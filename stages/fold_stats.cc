@@ -103,6 +103,47 @@ void WriteSampleTable(const SampleTable& samples, const std::string& dir) {
   io::WriteFileAtomic(dir + "/classes.txt", classes.str());
 }
 
+void CheckDataset(const Dataset& data, const std::string& who) {
+  const auto& store = data.store;
+  const auto& samples = data.samples;
+  if (samples.size() != store.num_samples()) {
+    throw InputError(who + ": the sample table has " + std::to_string(samples.size()) +
+                     " samples but the packed store has " + std::to_string(store.num_samples()) +
+                     "; re-run `snpflow ingest` so samples.tsv and store.snpf match");
+  }
+  if (samples.label.size() != samples.size() || samples.partition.size() != samples.size()) {
+    throw InputError(who + ": the sample table's labels/partitions don't cover its " +
+                     std::to_string(samples.size()) + " samples; re-run `snpflow ingest`");
+  }
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (samples.ids[i] != store.sample_ids()[i]) {
+      throw InputError(who + ": sample " + std::to_string(i) + " is '" + samples.ids[i] +
+                       "' in samples.tsv but '" + store.sample_ids()[i] +
+                       "' in the packed store; re-run `snpflow ingest`");
+    }
+    if (samples.label[i] < 0 || static_cast<size_t>(samples.label[i]) >= samples.num_classes()) {
+      throw InputError(who + ": sample '" + samples.ids[i] + "' has label index " +
+                       std::to_string(samples.label[i]) + " but there are " +
+                       std::to_string(samples.num_classes()) + " classes");
+    }
+    if (samples.partition[i] < 0 || samples.partition[i] >= samples.folds) {
+      throw InputError(who + ": sample '" + samples.ids[i] + "' has partition " +
+                       std::to_string(samples.partition[i]) + " outside 0.." +
+                       std::to_string(samples.folds - 1));
+    }
+  }
+  const auto& counts = data.counts;
+  if (counts.n_snps() != store.num_variants() || counts.folds() != samples.folds ||
+      counts.classes() != samples.num_classes()) {
+    throw InputError(who + ": counts.npy (" + std::to_string(counts.n_snps()) + " SNPs x " +
+                     std::to_string(counts.folds()) + " folds x " +
+                     std::to_string(counts.classes()) + " classes) doesn't match the store (" +
+                     std::to_string(store.num_variants()) + " SNPs) and samples (" +
+                     std::to_string(samples.folds) + " folds, " +
+                     std::to_string(samples.num_classes()) + " classes); re-run `snpflow ingest`");
+  }
+}
+
 void WriteVariantTable(const std::vector<io::SiteInfo>& sites, const GenotypeCounts& counts,
                        const std::string& path) {
   io::AtomicFile file(path);

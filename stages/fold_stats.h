@@ -63,6 +63,10 @@ struct Dataset {
 /// Throws InputError/FormatError naming the file.
 Dataset LoadDataset(const std::string& dir);
 
+/// Check that the parts of `data` agree (samples of the table and the store, label and partition
+/// ranges, the counts' shape); throws InputError prefixed with `who` ("export") otherwise.
+void CheckDataset(const Dataset& data, const std::string& who);
+
 /// Write samples.tsv (sample, label, partition) and classes.txt atomically into `dir`.
 void WriteSampleTable(const SampleTable& samples, const std::string& dir);
 

@@ -52,26 +52,11 @@ double SampleStd(const std::vector<double>& v) {
   return std::sqrt(s / static_cast<double>(v.size() - 1));
 }
 
-void CheckDataset(const Dataset& data) {
-  const SampleTable& s = data.samples;
-  if (s.size() == 0) throw InputError("the data set has no samples");
-  if (s.label.size() != s.size() || s.partition.size() != s.size())
-    throw InputError("the sample table's labels/partitions don't match its " +
-                     std::to_string(s.size()) + " samples");
-  if (data.store.num_samples() != s.size())
-    throw InputError("the store has " + std::to_string(data.store.num_samples()) +
-                     " samples but the sample table " + std::to_string(s.size()) +
-                     "; re-run `snpflow ingest`");
-  if (data.counts.n_snps() != data.store.num_variants())
-    throw InputError("the counts cover " + std::to_string(data.counts.n_snps()) +
-                     " SNPs but the store " + std::to_string(data.store.num_variants()) +
-                     "; re-run `snpflow ingest`");
-  if (data.counts.classes() != s.num_classes() || data.counts.folds() != s.folds)
-    throw InputError("the counts were made for " + std::to_string(data.counts.classes()) +
-                     " classes and " + std::to_string(data.counts.folds()) +
-                     " folds, the sample table has " + std::to_string(s.num_classes()) + " and " +
-                     std::to_string(s.folds) + "; re-run `snpflow ingest`");
-  if (data.store.num_variants() == 0) throw InputError("the data set has no variants");
+// What training needs beyond a consistent data set (CheckDataset): something to train on.
+void CheckTrainable(const Dataset& data) {
+  CheckDataset(data, "train");
+  if (data.samples.size() == 0) throw InputError("train: the data set has no samples");
+  if (data.store.num_variants() == 0) throw InputError("train: the data set has no variants");
 }
 
 std::string MetricsLine(const std::string& model, int fold, const EpochMetrics& m) {
@@ -259,7 +244,7 @@ void PrintTable(const TrainSummary& sum, const TrainRunOptions& options, const D
 
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx) {
-  CheckDataset(data);
+  CheckTrainable(data);
   // --threads caps the batcher's TBB workers too, not only LibTorch's.
   oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
                                       static_cast<size_t>(std::max(1, ctx.threads)));
