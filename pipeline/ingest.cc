@@ -42,7 +42,7 @@ std::string SkipSummary(const std::map<std::string, uint64_t>& skipped) {
 
 SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const std::string& vcf_path,
                              const std::string& labels_path, const std::string& label_column,
-                             int folds, uint64_t seed) {
+                             int folds, uint64_t seed, bool every_label_in_vcf) {
   io::LabelTable labels = io::ReadLabelFile(labels_path, label_column);
   SampleTable table;
   table.folds = folds;
@@ -74,26 +74,20 @@ SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const 
     throw InputError("'" + vcf_path + "' has " + std::to_string(table.size()) +
                      " samples, fewer than --folds " + std::to_string(folds));
   table.partition = AssignFolds(table.label, static_cast<int>(table.num_classes()), folds, seed);
+  if (every_label_in_vcf) {
+    std::vector<std::string> absent;
+    for (const auto& id : labels.samples)
+      if (!in_vcf.count(id)) absent.push_back(id);
+    if (!absent.empty())
+      throw InputError(std::to_string(absent.size()) + " sample(s) of the label file '" +
+                       labels_path + "' are not in '" + vcf_path + "': " + ListSome(absent) +
+                       "; remove them from the label file, or pass the samples to use with "
+                       "-S/--samples");
+  }
   return table;
 }
 
 namespace {
-
-// The reverse check: labelled samples missing from the VCF. Skipped with -S, where the label file
-// is expected to list more samples than were selected.
-void CheckLabelsPresent(const SampleTable& table, const IngestSpec& spec) {
-  if (!spec.input.samples_file.empty()) return;
-  io::LabelTable labels = io::ReadLabelFile(spec.labels_path, spec.label_column);
-  std::set<std::string> in_vcf(table.ids.begin(), table.ids.end());
-  std::vector<std::string> absent;
-  for (const auto& id : labels.samples)
-    if (!in_vcf.count(id)) absent.push_back(id);
-  if (!absent.empty())
-    throw InputError(std::to_string(absent.size()) + " sample(s) of the label file '" +
-                     spec.labels_path + "' are not in '" + spec.input.path + "': " +
-                     ListSome(absent) + "; remove them from the label file, or pass the samples "
-                     "to use with -S/--samples");
-}
 
 OptionValues OptionsOf(const IngestSpec& spec, const std::string& label) {
   auto it = spec.options.find(label);
@@ -178,8 +172,8 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
   auto source = io::VcfSource::Open(spec.input);
   RunContext ctx;
   ctx.samples = BuildSampleTable(source->sample_ids(), spec.input.path, spec.labels_path,
-                                 spec.label_column, spec.folds, spec.seed);
-  CheckLabelsPresent(ctx.samples, spec);
+                                 spec.label_column, spec.folds, spec.seed,
+                                 /*every_label_in_vcf=*/spec.input.samples_file.empty());
   ctx.output_dir = spec.output_dir;
   ctx.seed = spec.seed;
   ctx.threads = spec.threads;

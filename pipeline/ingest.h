@@ -57,9 +57,10 @@ std::string IngestFingerprint(const IngestSpec& spec);
 IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec);
 
 /// Match VCF samples with the label table; build classes and stratified folds. Throws InputError
-/// when a VCF sample has no label or a labelled sample is not in the VCF.
+/// when a VCF sample has no label, or, with `every_label_in_vcf`, when a labelled sample is not in
+/// the VCF (off with -S, where the label file may list more samples than were selected).
 SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const std::string& vcf_path,
                              const std::string& labels_path, const std::string& label_column,
-                             int folds, uint64_t seed);
+                             int folds, uint64_t seed, bool every_label_in_vcf);
 
 }  // namespace snpflow
