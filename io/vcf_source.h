@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/block_source.h"
 #include "pipeline/variant_block.h"
 
 namespace snpflow::io {
@@ -18,11 +19,11 @@ struct VcfSourceOptions {
   size_t block_variants = VariantBlock::kBlockVariants;
 };
 
-class VcfSource {
+class VcfSource : public BlockSource {
  public:
   /// Open the file and read its header. Throws InputError/FormatError naming the file.
   static std::unique_ptr<VcfSource> Open(const VcfSourceOptions& options);
-  ~VcfSource();
+  ~VcfSource() override;
   VcfSource(const VcfSource&) = delete;
   VcfSource& operator=(const VcfSource&) = delete;
 
@@ -31,7 +32,7 @@ class VcfSource {
   const std::string& path() const { return options_.path; }
   /// Read up to block_variants records into `block` (sets variants[].record, raw). Returns false
   /// at end of input. Serial. Throws FormatError naming file, record and position on bad input.
-  bool ReadBlock(VariantBlock& block);
+  bool ReadBlock(VariantBlock& block) override;
   /// Records read so far.
   uint64_t records_read() const { return records_; }
   /// Compressed bytes consumed so far and the file size (0 when unknown, e.g. stdin).

@@ -1,6 +1,6 @@
 #pragma once
 /// Errors thrown by snpflow. Each message says what went wrong, where (file, line or chrom:pos,
-/// sample) and what to do. pipeline/cli/main.cc is the only place that catches them.
+/// sample) and what to do. cli/main.cc is the only place that catches them.
 #include <stdexcept>
 #include <string>
 

@@ -8,6 +8,8 @@
 
 namespace snpflow {
 
+BlockSource::~BlockSource() = default;
+
 namespace flow = oneapi::tbb::flow;
 using Msg = std::shared_ptr<VariantBlock>;
 

@@ -5,13 +5,13 @@
 #include <functional>
 #include <vector>
 
-#include "io/vcf_source.h"
+#include "pipeline/block_source.h"
 #include "pipeline/stage.h"
 
 namespace snpflow {
 
 struct GraphSpec {
-  io::VcfSource* source = nullptr;
+  BlockSource* source = nullptr;  // read serially, one block at a time
   std::vector<BlockStage*> stages;  // in order; each a parallel or serial function_node
   std::vector<BlockSink*> sinks;    // unordered ones run in parallel, ordered ones after the sequencer
   int threads = 1;                  // worker threads of the graph's task arena

@@ -13,14 +13,6 @@
 
 namespace snpflow {
 
-void GenotypeCounts::Append(const uint16_t* row) {
-  if (n_snps_ % kChunkSnps == 0) {
-    chunks_.emplace_back();
-    chunks_.back().reserve(kChunkSnps * stride());
-  }
-  chunks_.back().insert(chunks_.back().end(), row, row + stride());
-  ++n_snps_;
-}
 
 std::vector<float> FoldStats::Lut() const {
   std::vector<float> lut(n_snps * 4);
@@ -78,131 +70,13 @@ FoldStats ComputeFoldStats(const GenotypeCounts& counts, int fold) {
   return stats;
 }
 
-namespace {
 
-std::vector<std::string> ReadLines(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot open '" + path + "'; is this a `snpflow ingest` output directory?");
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
-}
 
-}  // namespace
 
-void WriteSampleTable(const SampleTable& samples, const std::string& dir) {
-  std::ostringstream tsv;
-  tsv << "sample\tlabel\tpartition\n";
-  for (size_t i = 0; i < samples.size(); ++i)
-    tsv << samples.ids[i] << '\t' << samples.class_names[samples.label[i]] << '\t'
-        << samples.partition[i] << '\n';
-  io::WriteFileAtomic(dir + "/samples.tsv", tsv.str());
-  std::ostringstream classes;
-  for (const auto& c : samples.class_names) classes << c << '\n';
-  io::WriteFileAtomic(dir + "/classes.txt", classes.str());
-}
-
-void CheckDataset(const Dataset& data, const std::string& who) {
-  const auto& store = data.store;
-  const auto& samples = data.samples;
-  if (samples.size() != store.num_samples()) {
-    throw InputError(who + ": the sample table has " + std::to_string(samples.size()) +
-                     " samples but the packed store has " + std::to_string(store.num_samples()) +
-                     "; re-run `snpflow ingest` so samples.tsv and store.snpf match");
-  }
-  if (samples.label.size() != samples.size() || samples.partition.size() != samples.size()) {
-    throw InputError(who + ": the sample table's labels/partitions don't cover its " +
-                     std::to_string(samples.size()) + " samples; re-run `snpflow ingest`");
-  }
-  for (size_t i = 0; i < samples.size(); ++i) {
-    if (samples.ids[i] != store.sample_ids()[i]) {
-      throw InputError(who + ": sample " + std::to_string(i) + " is '" + samples.ids[i] +
-                       "' in samples.tsv but '" + store.sample_ids()[i] +
-                       "' in the packed store; re-run `snpflow ingest`");
-    }
-    if (samples.label[i] < 0 || static_cast<size_t>(samples.label[i]) >= samples.num_classes()) {
-      throw InputError(who + ": sample '" + samples.ids[i] + "' has label index " +
-                       std::to_string(samples.label[i]) + " but there are " +
-                       std::to_string(samples.num_classes()) + " classes");
-    }
-    if (samples.partition[i] < 0 || samples.partition[i] >= samples.folds) {
-      throw InputError(who + ": sample '" + samples.ids[i] + "' has partition " +
-                       std::to_string(samples.partition[i]) + " outside 0.." +
-                       std::to_string(samples.folds - 1));
-    }
-  }
-  const auto& counts = data.counts;
-  if (counts.n_snps() != store.num_variants() || counts.folds() != samples.folds ||
-      counts.classes() != samples.num_classes()) {
-    throw InputError(who + ": counts.npy (" + std::to_string(counts.n_snps()) + " SNPs x " +
-                     std::to_string(counts.folds()) + " folds x " +
-                     std::to_string(counts.classes()) + " classes) doesn't match the store (" +
-                     std::to_string(store.num_variants()) + " SNPs) and samples (" +
-                     std::to_string(samples.folds) + " folds, " +
-                     std::to_string(samples.num_classes()) + " classes); re-run `snpflow ingest`");
-  }
-}
-
-void WriteVariantTable(const std::vector<io::SiteInfo>& sites, const GenotypeCounts& counts,
-                       const std::string& path) {
-  io::AtomicFile file(path);
-  file.Write(std::string("chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n"));
-  const size_t stride = counts.stride();
-  std::string line;
-  char stats[64];
-  for (size_t j = 0; j < sites.size(); ++j) {
-    uint64_t g[4] = {0, 0, 0, 0};
-    const uint16_t* c = counts.of(j);
-    for (size_t k = 0; k < stride; ++k) g[k % 4] += c[k];
-    const uint64_t called = g[0] + g[1] + g[2], total = called + g[3];
-    const double af = called ? (g[1] + 2.0 * g[2]) / (2.0 * called) : 0.0;
-    std::snprintf(stats, sizeof stats, "\t%.6g\t%.6g\n", std::min(af, 1.0 - af),
-                  total ? static_cast<double>(g[3]) / static_cast<double>(total) : 0.0);
-    const io::SiteInfo& site = sites[j];
-    line = site.chrom + '\t' + std::to_string(site.pos) + '\t' + (site.id.empty() ? "." : site.id) +
-           '\t' + site.ref + '\t' + site.alt + stats;
-    file.Write(line);
-  }
-  file.Commit();
-}
-
-std::vector<io::SiteInfo> ReadVariantTable(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot read " + path);
-  std::string line;
-  if (!std::getline(in, line) || line.rfind("chrom\tpos\tid\tref\talt", 0) != 0)
-    throw FormatError(path + ": expected the header 'chrom<TAB>pos<TAB>id<TAB>ref<TAB>alt'");
-  std::vector<io::SiteInfo> sites;
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string x; std::getline(ss, x, '\t');) f.push_back(x);
-    if (f.size() < 5)
-      throw FormatError(path + " line " + std::to_string(line_no) + ": expected 5 columns");
-    io::SiteInfo s;
-    s.chrom = f[0];
-    s.pos = ParseIntOption(f[1], path + " line " + std::to_string(line_no));
-    s.id = f[2];
-    s.ref = f[3];
-    s.alt = f[4];
-    sites.push_back(std::move(s));
-  }
-  return sites;
-}
 
 
 void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& dir) {
-  io::NpyWriter writer(dir + "/counts.npy", "<u2",
-                       {counts.n_snps(), static_cast<uint64_t>(counts.folds()), counts.classes(), 4});
-  for (size_t j = 0; j < counts.n_snps(); j += GenotypeCounts::kChunkSnps) {
-    size_t n = std::min(GenotypeCounts::kChunkSnps, counts.n_snps() - j);
-    writer.Write(counts.of(j), n * counts.stride() * sizeof(uint16_t));
-  }
-  writer.Commit();
+  io::WriteCounts(counts, dir + "/counts.npy");
   for (int f = 0; f < counts.folds(); ++f) {
     FoldStats stats = ComputeFoldStats(counts, f);
     std::string fold_dir = dir + "/fold_" + std::to_string(f);
@@ -216,46 +90,5 @@ void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& di
   }
 }
 
-Dataset LoadDataset(const std::string& dir) {
-  Dataset data;
-  data.samples.class_names = ReadLines(dir + "/classes.txt");
-  std::vector<std::string> rows = ReadLines(dir + "/samples.tsv");
-  if (rows.empty() || rows[0] != "sample\tlabel\tpartition")
-    throw FormatError(dir + "/samples.tsv: expected the header 'sample<TAB>label<TAB>partition'");
-  int max_partition = 0;
-  for (size_t r = 1; r < rows.size(); ++r) {
-    std::istringstream in(rows[r]);
-    std::string id, label;
-    int partition = -1;
-    if (!(in >> id >> label >> partition) || partition < 0)
-      throw FormatError(dir + "/samples.tsv line " + std::to_string(r + 1) + ": malformed row");
-    int c = -1;
-    for (size_t k = 0; k < data.samples.class_names.size(); ++k)
-      if (data.samples.class_names[k] == label) c = static_cast<int>(k);
-    if (c < 0)
-      throw FormatError(dir + "/samples.tsv line " + std::to_string(r + 1) + ": label '" + label +
-                        "' is not in classes.txt");
-    data.samples.ids.push_back(id);
-    data.samples.label.push_back(c);
-    data.samples.partition.push_back(partition);
-    max_partition = std::max(max_partition, partition);
-  }
-  data.store = io::PackedStore::Load(dir + "/store.snpf");
-  if (data.store.sample_ids() != data.samples.ids)
-    throw FormatError(dir + ": samples.tsv and store.snpf list different samples; re-run ingest");
-  io::NpyArray counts = io::ReadNpy(dir + "/counts.npy");
-  if (counts.dtype != "<u2" || counts.shape.size() != 4 || counts.shape[3] != 4 ||
-      counts.shape[0] != data.store.num_variants() ||
-      counts.shape[2] != data.samples.class_names.size())
-    throw FormatError(dir + "/counts.npy: shape/dtype do not match store.snpf and classes.txt");
-  data.samples.folds = static_cast<int>(counts.shape[1]);
-  if (max_partition >= data.samples.folds)
-    throw FormatError(dir + "/samples.tsv: partition " + std::to_string(max_partition) +
-                      " but counts.npy has " + std::to_string(data.samples.folds) + " folds");
-  data.counts = GenotypeCounts(data.samples.folds, data.samples.class_names.size());
-  const uint16_t* p = counts.as<uint16_t>();
-  for (size_t j = 0; j < counts.shape[0]; ++j) data.counts.Append(p + j * data.counts.stride());
-  return data;
-}
 
 }  // namespace snpflow

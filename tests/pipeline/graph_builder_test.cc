@@ -8,14 +8,12 @@
 #include <chrono>
 #include <thread>
 
-#include "io/simulator.h"
 #include "pipeline/error.h"
 #include "tests/fixtures/test_util.h"
 
 namespace snpflow {
 namespace {
 
-using testing::TempDir;
 
 // Sleeps a block-dependent time so parallel blocks finish out of order.
 class JitterStage : public BlockStage {
@@ -63,27 +61,32 @@ class CountingSink : public BlockSink {
   int combined = 0;
 };
 
+// A synthetic source: `variants` records in blocks of `block` (the graph needs no file).
+class CountingSource : public BlockSource {
+ public:
+  CountingSource(uint64_t variants, size_t block) : left_(variants), block_(block) {}
+  bool ReadBlock(VariantBlock& block) override {
+    if (left_ == 0) return false;
+    size_t n = static_cast<size_t>(std::min<uint64_t>(left_, block_));
+    block.variants.assign(n, Variant{});
+    for (size_t i = 0; i < n; ++i) block.variants[i].record = ++read_;
+    block.dropped.assign(n, nullptr);
+    left_ -= n;
+    return true;
+  }
+
+ private:
+  uint64_t left_;
+  size_t block_;
+  uint64_t read_ = 0;
+};
+
 class GraphBuilderTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    io::SimulateOptions o;
-    o.output = *dir_ / "g.bcf";
-    o.format = io::SimulateFormat::kBcf;
-    o.samples = 40;
-    o.snps = 5000;
-    io::Simulate(o);
+  static std::unique_ptr<BlockSource> Source() {
+    return std::make_unique<CountingSource>(5000, 64);  // ~79 blocks
   }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::unique_ptr<io::VcfSource> Source() {
-    io::VcfSourceOptions o;
-    o.path = *dir_ / "g.bcf";
-    o.block_variants = 64;  // ~79 blocks
-    return io::VcfSource::Open(o);
-  }
-  static TempDir* dir_;
 };
-TempDir* GraphBuilderTest::dir_ = nullptr;
 
 TEST_F(GraphBuilderTest, RestoresOrderAndBoundsBlocksInFlight) {
   for (int threads : {1, 4}) {

@@ -1,4 +1,4 @@
-// Tests for pipeline/cli/stages_command.cc: `snpflow stages` lists built-in and plugin stages
+// Tests for cli/stages_command.cc: `snpflow stages` lists built-in and plugin stages
 // with their origin, and with -v their options (type, default, help).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "pipeline/ingest.h"
+#include "stages/ingest_runner.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "pipeline/config.h"
+#include "cli/pipeline_config.h"
 
 #include <boost/program_options.hpp>
 #include <fstream>

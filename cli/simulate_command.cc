@@ -7,8 +7,8 @@
 #include <boost/program_options.hpp>
 
 #include "io/simulator.h"
-#include "pipeline/cli/commands.h"
-#include "pipeline/cli/parse_args.h"
+#include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "pipeline/error.h"
 
 namespace snpflow::cli {

@@ -6,10 +6,10 @@
 #include <sstream>
 #include <string>
 
-#include "pipeline/cli/commands.h"
-#include "pipeline/cli/parse_args.h"
+#include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "pipeline/error.h"
-#include "pipeline/ingest.h"
+#include "stages/ingest_runner.h"
 #include "stages/export.h"
 #include "stages/fold_stats.h"
 #include "stages/register_builtin.h"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/cli/commands.h"
-#include "pipeline/cli/parse_args.h"
+#include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "pipeline/error.h"
 #include "pipeline/plugin_loader.h"
 #include "pipeline/registry.h"

@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "pipeline/cli/commands.h"
+#include "cli/commands.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
 #include "pipeline/plugin_loader.h"

@@ -12,8 +12,8 @@
 
 #include "io/atomic_file.h"
 #include "io/vcf_source.h"
-#include "pipeline/cli/commands.h"
-#include "pipeline/cli/parse_args.h"
+#include "cli/commands.h"
+#include "cli/parse_args.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
 #include "stages/batcher.h"
@@ -196,3 +196,10 @@ int PredictCommand(const Args& args) {
 }
 
 }  // namespace snpflow::cli
+
+/// `snpflow predict`, resolved by the CLI with dlsym in the LibTorch module (this file is built
+/// into libsnpflow_train). Same toolchain and libstdc++ on both sides, so C++ exceptions pass.
+extern "C" __attribute__((visibility("default"))) int snpflow_torch_predict(
+    const snpflow::cli::Args* args) {
+  return snpflow::cli::PredictCommand(*args);
+}

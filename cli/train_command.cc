@@ -1,8 +1,8 @@
 // `snpflow train`: (VCF --labels PANEL | --data INGEST_DIR) -> K-fold training with a trainer stage
 // (dietnet, mlp, mlp-improved or a plugin's). Options: --model, --train.<option> (the trainer's
 // declared options), --batcher.batch-size, --train-folds; see `snpflow train --help`.
-#include "pipeline/cli/commands.h"
-#include "pipeline/config.h"
+#include "cli/commands.h"
+#include "cli/pipeline_config.h"
 
 namespace snpflow::cli {
 

@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include "pipeline/cli/commands.h"
-#include "pipeline/config.h"
+#include "cli/commands.h"
+#include "cli/pipeline_config.h"
 #include "pipeline/error.h"
-#include "pipeline/ingest.h"
+#include "stages/ingest_runner.h"
 #include "stages/batcher.h"
 #include "stages/export.h"
 #include "stages/train_runner.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/ingest.h"
+#include "stages/ingest_runner.h"
 #include "pipeline/registry.h"
 
 namespace snpflow {

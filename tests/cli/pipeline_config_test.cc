@@ -1,5 +1,5 @@
 // Command line + config file -> PipelineSpec (Boost.Program_options, two passes).
-#include "pipeline/config.h"
+#include "cli/pipeline_config.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // Shared by the subcommands that parse their own flags with Boost.Program_options.
 #include <boost/program_options.hpp>
 
-#include "pipeline/cli/commands.h"
+#include "cli/commands.h"
 
 namespace snpflow::cli {
 

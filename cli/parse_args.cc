@@ -1,4 +1,4 @@
-#include "pipeline/cli/parse_args.h"
+#include "cli/parse_args.h"
 
 #include <cstdio>
 #include <sstream>
