@@ -7,14 +7,15 @@
 #include <filesystem>
 #include <sstream>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "io/atomic_file.h"
+#include "io/site_matcher.h"
 #include "io/vcf_source.h"
 #include "cli/commands.h"
 #include "cli/parse_args.h"
 #include "pipeline/error.h"
+#include "pipeline/options.h"
 #include "pipeline/registry.h"
 #include "stages/batcher.h"
 #include "stages/fold_stats.h"
@@ -31,7 +32,13 @@ constexpr const char* kUsage =
     "Usage: snpflow predict --model DIR --vcf NEW.vcf[.gz]|NEW.bcf -o PREDICTIONS.tsv [options]\n\n"
     "Predict the class of every sample of a VCF/BCF with a model from `snpflow train`. DIR is a\n"
     "fold directory (OUT/fold_0) or the run directory OUT, whose folds' probabilities are\n"
-    "averaged. Variants are matched by chrom/pos/ref/alt; missing ones are imputed as the mean.\n";
+    "averaged. Variants are matched by chrom/pos/ref/alt, with `chr22` = `22` and `chrM` = `MT`;\n"
+    "a record with REF/ALT swapped relative to training is matched and its dosage flipped.\n"
+    "Training variants the VCF lacks are imputed as the training mean; below --min-coverage\n"
+    "(the fraction of training variants matched) predict stops with an error.\n";
+
+// Warn (but predict) when fewer than this fraction of the training variants matched.
+constexpr double kWarnCoverage = 0.9;
 
 /// The fold directories under `dir` (itself, or its fold_<f>/ with a model), sorted.
 std::vector<std::string> ModelDirs(const std::string& dir) {
@@ -59,16 +66,12 @@ std::string VariantTablePath(const std::string& model_dir) {
                    "' or in its parent; it is written by `snpflow train`");
 }
 
-std::string SiteKey(const std::string& chrom, int64_t pos, const std::string& ref,
-                    const std::string& alt) {
-  return chrom + '\t' + std::to_string(pos) + '\t' + ref + '\t' + alt;
-}
-
 }  // namespace
 
 int PredictCommand(const Args& args) {
   std::string model_dir, vcf, output;
   int threads = 1, batch_size = 256;
+  double min_coverage = 0.5;
   bool quiet = false;
   po::options_description desc("Options");
   // clang-format off
@@ -79,6 +82,8 @@ int PredictCommand(const Args& args) {
       ("output,o", po::value(&output), "predictions TSV (required)")
       ("threads", po::value(&threads)->default_value(threads), "LibTorch and TBB threads")
       ("batch-size", po::value(&batch_size)->default_value(batch_size), "samples per forward pass")
+      ("min-coverage", po::value(&min_coverage)->default_value(min_coverage),
+       "error when fewer than this fraction of the training variants is matched (0..1)")
       ("quiet,q", po::bool_switch(&quiet), "no summary on stderr");
   // clang-format on
   po::variables_map vm;
@@ -87,6 +92,8 @@ int PredictCommand(const Args& args) {
   if (vcf.empty()) throw UsageError("no input: pass --vcf FILE");
   if (output.empty()) throw UsageError("no output: pass -o PREDICTIONS.tsv");
   if (batch_size < 1 || threads < 1) throw UsageError("--batch-size and --threads must be >= 1");
+  if (!(min_coverage >= 0 && min_coverage <= 1))
+    throw UsageError("--min-coverage must be within 0..1 (a fraction of the training variants)");
 
   // Models: every fold must share the variant table and the classes.
   std::vector<SavedModel> models;
@@ -102,11 +109,7 @@ int PredictCommand(const Args& args) {
       throw FormatError(m.dir() + ": its classes differ from " + models.front().dir() + "'s");
   }
   const std::vector<std::string>& classes = models.front().class_names();
-  std::unordered_map<std::string, int64_t> index;
-  for (int64_t j = 0; j < n_snps; ++j) {
-    const auto& s = sites[static_cast<size_t>(j)];
-    index.emplace(SiteKey(s.chrom, s.pos, s.ref, s.alt), j);
-  }
+  const io::SiteMatcher matcher(sites);
 
   // Read the VCF through the same decoder as ingest, into sample-major 2-bit rows that start
   // all-missing (code 3), so unmatched training variants unpack to 0 = the training mean.
@@ -122,7 +125,7 @@ int PredictCommand(const Args& args) {
   auto decode = registry.Make<BlockStage>("decode-gt", {}, "decode-gt");
   RunContext ctx;
   decode->Init(ctx);
-  uint64_t records = 0, matched = 0;
+  uint64_t records = 0, matched = 0, flipped = 0;
   VariantBlock block;
   while (source->ReadBlock(block)) {
     decode->Process(block);
@@ -130,25 +133,40 @@ int PredictCommand(const Args& args) {
       ++records;
       if (!block.kept(i)) continue;
       const Variant& v = block.variants[i];
-      auto it = index.find(SiteKey(v.chrom, v.pos, v.ref, v.alt));
-      if (it == index.end()) continue;
-      const size_t j = static_cast<size_t>(it->second);
-      if (!seen[j]) ++matched;
+      const io::SiteMatcher::Match match = matcher.Find(v.chrom, v.pos, v.ref, v.alt);
+      if (match.index < 0) continue;
+      const size_t j = static_cast<size_t>(match.index);
+      if (seen[j])
+        throw FormatError("'" + vcf + "': record " + std::to_string(v.record) + " (" + v.chrom +
+                          ":" + std::to_string(v.pos) + ") matches training variant " +
+                          std::to_string(j + 1) + " of " + variants_path +
+                          " a second time; remove the duplicate (`bcftools norm -d exact`)");
       seen[j] = true;
+      ++matched;
+      flipped += match.flipped;
       const uint8_t* codes = block.codes_of(i);
       const int shift = 2 * static_cast<int>(j % 4);
       for (size_t s = 0; s < n_samples; ++s) {
         uint8_t& byte = packed[s * row_bytes + j / 4];
-        byte = static_cast<uint8_t>((byte & ~(3 << shift)) | ((codes[s] & 3) << shift));
+        const uint8_t code = io::OrientCode(codes[s] & 3, match.flipped);
+        byte = static_cast<uint8_t>((byte & ~(3 << shift)) | (code << shift));
       }
     }
   }
-  if (matched == 0)
-    throw InputError("none of the " + std::to_string(records) + " records of '" + vcf +
-                     "' matches the model's " + std::to_string(n_snps) +
-                     " training variants (" + variants_path +
-                     ") by chrom/pos/ref/alt; check the reference build, chromosome names "
-                     "('chr1' vs '1') and allele orientation");
+  const double coverage = static_cast<double>(matched) / static_cast<double>(n_snps);
+  const std::string match_report =
+      std::to_string(matched) + " of " + std::to_string(n_snps) + " training variants matched (" +
+      std::to_string(flipped) + " with REF/ALT swapped and flipped), " +
+      std::to_string(n_snps - static_cast<int64_t>(matched)) + " missing, among " +
+      std::to_string(records) + " records";
+  if (matched == 0 || coverage < min_coverage) {
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%.1f%%", 100 * coverage);
+    throw InputError("'" + vcf + "': only " + pct + " of the model's training variants are in it (" +
+                     match_report + "; " + variants_path + "), below --min-coverage " +
+                     FormatDoubleOption(min_coverage) + "; check the reference build and "
+                     "chromosome names, or lower --min-coverage to predict anyway");
+  }
 
   // Average the folds' probabilities.
   const size_t c = classes.size();
@@ -182,15 +200,13 @@ int PredictCommand(const Args& args) {
   }
   io::WriteFileAtomic(output, out);
   if (!quiet) {
-    std::fprintf(stderr,
-                 "snpflow predict: %zu samples, %zu model(s); %llu of %lld training variants "
-                 "matched among %llu records (the rest imputed as the mean) -> %s\n",
-                 n_samples, models.size(), static_cast<unsigned long long>(matched),
-                 static_cast<long long>(n_snps), static_cast<unsigned long long>(records),
-                 output.c_str());
-    if (matched * 2 < static_cast<uint64_t>(n_snps))
-      std::fprintf(stderr, "snpflow predict: warning: fewer than half of the training variants "
-                           "matched; predictions may be unreliable\n");
+    std::fprintf(stderr, "snpflow predict: %zu samples, %zu model(s); %s (missing ones imputed "
+                 "as the training mean) -> %s\n",
+                 n_samples, models.size(), match_report.c_str(), output.c_str());
+    if (coverage < kWarnCoverage)
+      std::fprintf(stderr, "snpflow: warning: only %.1f%% of the training variants matched; "
+                           "predictions may be less accurate than the training run's\n",
+                   100 * coverage);
   }
   return 0;
 }
