@@ -249,7 +249,8 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
     result.seconds = progress.seconds();
     progress.Done(Thousands(records) + " records, " + Thousands(kept) + " kept in " +
                   std::to_string(result.seconds).substr(0, 5) + " s; skipped: " +
-                  SkipSummary(result.skipped));
+                  SkipSummary(result.skipped) +
+                  (result.counted.empty() ? "" : "; counted: " + SkipSummary(result.counted)));
 
     JsonObject summary;
     summary.Add("input", spec.input.path)
