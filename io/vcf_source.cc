@@ -6,12 +6,33 @@
 #include <htslib/tbx.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <set>
 #include <sstream>
+#include <unordered_map>
+#include <utility>
 
 #include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
 
 namespace snpflow::io {
+
+namespace {
+
+// The state of the record-order checks: the last kept record, the contigs that have ended, and
+// the alleles of the kept records at the current position (for duplicates).
+struct OrderState {
+  int rid = -1;  // contig of the last kept record; -1 before the first
+  int64_t pos = 0;
+  uint64_t record = 0;
+  std::string site;  // "chrom:pos" of the last kept record
+  std::unordered_map<int, std::pair<uint64_t, std::string>> ended;  // rid -> (last record, site)
+  std::vector<std::pair<std::string, uint64_t>> here;  // "REF\tALT" -> record, at (rid, pos)
+};
+
+}  // namespace
 
 struct VcfSource::Impl {
   htsFile* fp = nullptr;
@@ -24,7 +45,11 @@ struct VcfSource::Impl {
   hts_itr_t* itr = nullptr;
   kstring_t line = {0, 0, nullptr};
   bool vcf_text = false;
+  bool bgzf_input = false;  // BGZF-compressed (VCF.gz or BCF): has an EOF marker
   std::string last_site;  // "chr:pos" of the last good record, for error messages
+  OrderState order;
+  std::set<std::string> warned_contigs;  // contigs added to the header, warned about once
+  size_t text_columns = 0;  // columns of a VCF text data line: 9 + samples before -S
 
   ~Impl() {
     if (itr != nullptr) hts_itr_destroy(itr);
@@ -46,6 +71,66 @@ std::vector<std::string> SplitComma(const std::string& s) {
   return out;
 }
 
+// Return "sample 'X' appears twice in the header (columns 10 and 12)" for the first repeated name
+// of a #CHROM line, or "" when every name is unique.
+std::string DuplicateInChromLine(const std::string& chrom_line) {
+  std::unordered_map<std::string, size_t> column_of;
+  size_t column = 0, start = 0;
+  while (start <= chrom_line.size()) {
+    size_t end = chrom_line.find('\t', start);
+    if (end == std::string::npos) end = chrom_line.size();
+    ++column;
+    if (column >= 10) {
+      std::string name = chrom_line.substr(start, end - start);
+      auto [it, inserted] = column_of.emplace(name, column);
+      if (!inserted)
+        return "sample '" + name + "' appears twice in the header (columns " +
+               std::to_string(it->second) + " and " + std::to_string(column) + ")";
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+// Read the #CHROM line of a VCF, VCF.gz or BCF header at `path` without htslib's header parser
+// (which refuses duplicate sample names without saying which). Returns "" when it cannot.
+std::string ReadChromLine(const std::string& path) {
+  constexpr size_t kMaxHeaderBytes = size_t{1} << 30;
+  BGZF* fp = bgzf_open(path.c_str(), "r");
+  if (fp == nullptr) return "";
+  std::string found;
+  char magic[5];
+  if (bgzf_read(fp, magic, 5) == 5 && std::memcmp(magic, "BCF\2", 4) == 0) {
+    uint8_t len[4];
+    if (bgzf_read(fp, len, 4) == 4) {
+      const size_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (size_t{len[3]} << 24);
+      std::string text(n <= kMaxHeaderBytes ? n : 0, '\0');
+      if (!text.empty() && bgzf_read(fp, text.data(), n) == static_cast<ssize_t>(n)) {
+        size_t at = text.find("\n#CHROM");
+        if (at != std::string::npos) {
+          size_t end = text.find_first_of("\n", at + 1);
+          found = text.substr(at + 1, (end == std::string::npos ? text.size() : end) - at - 1);
+        }
+      }
+    }
+  } else if (bgzf_seek(fp, 0, SEEK_SET) == 0) {
+    kstring_t line = {0, 0, nullptr};
+    size_t bytes = 0;
+    while (bytes < kMaxHeaderBytes && bgzf_getline(fp, '\n', &line) >= 0) {
+      bytes += line.l + 1;
+      if (line.l == 0 || line.s[0] != '#') break;
+      if (std::strncmp(line.s, "#CHROM", 6) == 0) {
+        found.assign(line.s, line.l);
+        break;
+      }
+    }
+    free(line.s);
+  }
+  bgzf_close(fp);
+  while (!found.empty() && (found.back() == '\r' || found.back() == '\0')) found.pop_back();
+  return found;
+}
+
 }  // namespace
 
 std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
@@ -60,9 +145,16 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
     struct stat st;
     if (stat(path.c_str(), &st) != 0)
       throw InputError("cannot open '" + path + "': no such file; check the input path");
-    src->file_size_ = static_cast<uint64_t>(st.st_size);
-    if (st.st_size == 0)
-      throw FormatError("'" + path + "' is empty; expected a VCF, VCF.gz or BCF file");
+    if (S_ISDIR(st.st_mode))
+      throw InputError("'" + path + "' is a directory; give a VCF, VCF.gz or BCF file");
+    // Only a regular file has a meaningful size; a FIFO or /dev/fd/N (process substitution,
+    // `<(zcat x.vcf.gz)`) is read like stdin.
+    src->regular_file_ = S_ISREG(st.st_mode);
+    if (src->regular_file_) {
+      src->file_size_ = static_cast<uint64_t>(st.st_size);
+      if (st.st_size == 0)
+        throw FormatError("'" + path + "' is empty; expected a VCF, VCF.gz or BCF file");
+    }
   }
   im.fp = hts_open(path.c_str(), "r");
   if (im.fp == nullptr) throw InputError("cannot open '" + path + "': not readable by htslib");
@@ -71,13 +163,30 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
     throw FormatError("'" + path + "' is not a VCF or BCF file (htslib sees " +
                       std::string(hts_format_description(fmt)) + ")");
   im.vcf_text = fmt->format == vcf;
+  im.bgzf_input = fmt->compression == bgzf;
+  // A BGZF file cut at a block boundary reads as a shorter valid file; only the missing EOF
+  // marker tells. Seekable files are checked now; streams when their end is reached (ReadBlock).
+  if (im.bgzf_input && src->regular_file_ && hts_check_EOF(im.fp) == 0)
+    throw FormatError("'" + path + "' is truncated: its BGZF end-of-file marker is missing (the "
+                      "file was cut short, e.g. by an interrupted download or copy); re-create "
+                      "or re-download it");
   if (options.threads > 0) hts_set_threads(im.fp, options.threads);
   im.header = std::make_shared<VcfHeader>();
   im.header->path = path;
   im.header->hdr = bcf_hdr_read(im.fp);
-  if (im.header->hdr == nullptr)
-    throw FormatError("'" + path + "': cannot read the VCF header (empty, truncated or malformed); "
-                      "check the file with `bcftools view -h`");
+  if (im.header->hdr == nullptr) {
+    std::string duplicate = src->regular_file_ ? DuplicateInChromLine(ReadChromLine(path)) : "";
+    if (!duplicate.empty())
+      throw FormatError("'" + path + "': " + duplicate + "; give every sample a unique name, "
+                        "e.g. with `bcftools reheader -s new_names.txt " + path + "`");
+    throw FormatError("'" + path + "': cannot read the VCF header (empty, truncated or malformed, "
+                      "or a sample name appears twice); check the file with `bcftools view -h " +
+                      path + "`");
+  }
+  if (bcf_hdr_nsamples(im.header->hdr) == 0)
+    throw FormatError("'" + path + "' has no samples (a sites-only VCF); snpflow needs a genotype "
+                      "(GT) column per sample");
+  im.text_columns = 9 + static_cast<size_t>(bcf_hdr_nsamples(im.header->hdr));
   if (!options.samples_file.empty()) {
     int r = bcf_hdr_set_samples(im.header->hdr, options.samples_file.c_str(), /*is_file=*/1);
     if (r < 0)
@@ -91,11 +200,14 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
     throw FormatError("'" + path + "' has no FORMAT/GT field in its header; snpflow needs diploid "
                       "genotype calls (GT)");
   int n = bcf_hdr_nsamples(im.header->hdr);
-  if (n == 0) throw FormatError("'" + path + "' has no samples (a sites-only VCF); need genotypes");
+  if (n == 0)
+    throw InputError("samples file '" + options.samples_file + "' (-S) selects none of the " +
+                     "samples of '" + path + "'; list at least one");
   for (int i = 0; i < n; ++i) src->sample_ids_.push_back(im.header->hdr->samples[i]);
 
   if (!options.regions.empty()) {
-    if (path == "-") throw InputError("-r/--regions needs an indexed file, not stdin");
+    if (!src->regular_file_)
+      throw InputError("-r/--regions needs an indexed file, not stdin or a pipe ('" + path + "')");
     im.regions = SplitComma(options.regions);
     if (im.vcf_text) {
       im.tbx = tbx_index_load(path.c_str());
@@ -120,17 +232,178 @@ uint64_t VcfSource::bytes_read() const {
   return 0;
 }
 
+namespace {
+
+// The result of checking a VCF text line's CHROM and POS columns.
+struct SiteColumns {
+  std::string chrom;
+  int64_t pos = 0;       // 1-based
+  std::string error;     // "" when valid; else what is wrong, for the message
+};
+
+// Validate the CHROM and POS columns of a VCF data line strictly (htslib's parser reads "12ab"
+// as 12 and "abc" or "-5" as garbage positions). Rules:
+//  - CHROM (column 1) is the text before the first tab and must not be empty;
+//  - POS (column 2) must be present and consist of decimal digits only (no sign, no spaces),
+//    with a value in [1, HTS_POS_MAX];
+//  - the line must have exactly `columns` tab-separated columns (9 + the header's samples,
+//    counted before -S), checked after CHROM and POS.
+SiteColumns ParseSiteColumns(const char* line, size_t len, size_t columns) {
+  SiteColumns site;
+  const char* end = line + len;
+  const char* tab = static_cast<const char*>(std::memchr(line, '\t', len));
+  if (tab == nullptr) {
+    site.chrom.assign(line, len);
+    site.error = "has no POS column (column 2); the line is malformed or cut short";
+    return site;
+  }
+  site.chrom.assign(line, tab);
+  if (site.chrom.empty()) {
+    site.error = "has an empty CHROM (column 1)";
+    return site;
+  }
+  const char* p = tab + 1;
+  const char* pos_end = static_cast<const char*>(std::memchr(p, '\t', end - p));
+  if (pos_end == nullptr) pos_end = end;
+  const std::string text(p, pos_end);
+  bool digits = !text.empty();
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      digits = false;
+      break;
+    }
+    if (value > (HTS_POS_MAX - (c - '0')) / 10) {
+      site.error = "has POS (column 2) '" + text + "', larger than the largest position " +
+                   std::to_string(HTS_POS_MAX);
+      return site;
+    }
+    value = value * 10 + (c - '0');
+  }
+  if (!digits || value == 0) {
+    site.error = "has POS (column 2) '" + text + "', not a positive integer (positions are " +
+                 "1-based)";
+    return site;
+  }
+  site.pos = value;
+  const size_t found = static_cast<size_t>(std::count(line, end, '\t')) + 1;
+  if (found != columns)
+    site.error = "at " + site.chrom + ":" + text + " has " + std::to_string(found) +
+                 " columns but the header has " + std::to_string(columns) + " (9 + " +
+                 std::to_string(columns - 9) + " samples); the line is malformed or cut short";
+  return site;
+}
+
+std::string Site(const std::string& chrom, int64_t pos) { return chrom + ":" + std::to_string(pos); }
+
+// Check the order of a record read in input order (the serial source is the only place that
+// sees that order). Return nullptr to keep it, or its skip reason when the policy says skip;
+// throw FormatError naming both records otherwise. The rules:
+//  - `unsorted`: POS below the last kept record's on the same contig, or a contig that already
+//    ended (a different contig came after it);
+//  - `duplicate`: same contig, POS, REF and ALT (the whole ALT list) as a kept record.
+// A skipped record does not move the state: later records are compared with the last kept one.
+const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* rec,
+                       const std::string& chrom, int64_t pos, uint64_t record_no) {
+  const std::string& path = options.path;
+  const auto skip_or_throw = [&](VcfSourceOptions::OrderPolicy policy, const char* reason,
+                                 const std::string& message) -> const char* {
+    if (policy == VcfSourceOptions::OrderPolicy::kSkip) return reason;
+    throw FormatError(message);
+  };
+  const std::string here = "'" + path + "': record " + std::to_string(record_no) + " (" +
+                           Site(chrom, pos) + ")";
+  const char* kSortHint = "; sort the file with `bcftools sort`, or skip such records with "
+                          "--decode-gt.unsorted skip";
+  if (rec->rid == st.rid && pos < st.pos)
+    return skip_or_throw(options.unsorted, "unsorted",
+                         here + " comes after record " + std::to_string(st.record) + " (" +
+                             st.site + ") on the same contig: the file is not sorted by position" +
+                             kSortHint);
+  if (rec->rid != st.rid) {
+    auto it = st.ended.find(rec->rid);
+    if (it != st.ended.end())
+      return skip_or_throw(options.unsorted, "unsorted",
+                           here + " is on contig '" + chrom + "', which ended at record " +
+                               std::to_string(it->second.first) + " (" + it->second.second +
+                               ") before another contig began: the records of a contig must be "
+                               "contiguous" + kSortHint);
+    if (st.rid >= 0) st.ended[st.rid] = {st.record, st.site};
+    st.here.clear();
+  } else if (pos != st.pos) {
+    st.here.clear();
+  }
+  if (bcf_unpack(rec, BCF_UN_STR) < 0)
+    throw FormatError(here + " cannot be unpacked (corrupt record); check the file with "
+                      "`bcftools view " + path + " > /dev/null`");
+  std::string alleles = rec->n_allele > 0 ? rec->d.allele[0] : "";
+  alleles += '\t';
+  for (int a = 1; a < rec->n_allele; ++a) (alleles += a > 1 ? "," : "") += rec->d.allele[a];
+  for (const auto& [key, first] : st.here)
+    if (key == alleles)
+      return skip_or_throw(options.duplicates, "duplicate",
+                           here + " repeats record " + std::to_string(first) + " (same CHROM, POS, "
+                           "REF and ALT); remove duplicates with `bcftools norm -d exact`, or skip "
+                           "them with --decode-gt.duplicates skip");
+  st.here.emplace_back(std::move(alleles), record_no);
+  st.rid = rec->rid;
+  st.pos = pos;
+  st.record = record_no;
+  st.site = Site(chrom, pos);
+  return nullptr;
+}
+
+}  // namespace
+
 bool VcfSource::ReadBlock(VariantBlock& block) {
   Impl& im = *impl_;
   auto raw = std::make_shared<RawRecords>();
   raw->header = im.header;
   block.variants.clear();
+  std::vector<const char*> dropped;
   bcf_hdr_t* hdr = im.header->hdr;
+  // "'file': record N" (+ the data line for VCF text, + the last good site) for error messages.
+  auto where = [&](uint64_t record_no) {
+    std::string w = "'" + path() + "': record " + std::to_string(record_no);
+    if (im.vcf_text && im.regions.empty())
+      w += " (data line " + std::to_string(record_no) + " after the header)";
+    return w;
+  };
+  auto after_last = [&]() { return im.last_site.empty() ? "" : ", after " + im.last_site; };
+  auto corrupt = [&](uint64_t record_no) {
+    return FormatError(where(record_no) + after_last() +
+                       " is malformed or the file is truncated/corrupt; check it with "
+                       "`bcftools view " + path() + " > /dev/null`");
+  };
   while (raw->records.size() < options_.block_variants) {
+    const uint64_t record_no = records_ + 1;
     bcf1_t* rec = bcf_init();
+    raw->records.push_back(rec);  // owned by raw from here on, also when we throw
+    SiteColumns site;
+    // Parse one line of VCF text in im.line after validating CHROM and POS: returns htslib's
+    // convention (0, or < -1 on error).
+    auto parse_text = [&]() -> int {
+      site = ParseSiteColumns(im.line.s, im.line.l, im.text_columns);
+      if (!site.error.empty()) throw FormatError(where(record_no) + " " + site.error);
+      if (bcf_hdr_name2id(hdr, site.chrom.c_str()) < 0 && im.warned_contigs.insert(site.chrom).second &&
+          !options_.quiet)
+        std::fprintf(stderr, "snpflow: warning: '%s': contig '%s' (record %llu) is not declared in "
+                     "the header; continuing as bcftools does (add a ##contig line to silence "
+                     "this)\n", path().c_str(), site.chrom.c_str(),
+                     static_cast<unsigned long long>(record_no));
+      int r = vcf_parse(&im.line, hdr, rec);
+      // htslib adds an undeclared contig to the header and flags the record; we warned above.
+      if (r == 0) rec->errcode &= ~BCF_ERR_CTG_UNDEF;
+      return r;
+    };
     int ret;
     if (im.regions.empty()) {
-      ret = bcf_read(im.fp, hdr, rec);
+      if (im.vcf_text) {
+        ret = hts_getline(im.fp, '\n', &im.line);
+        if (ret >= 0) ret = parse_text();
+      } else {
+        ret = bcf_read(im.fp, hdr, rec);
+      }
     } else {
       ret = -1;
       while (im.region_i <= im.regions.size()) {
@@ -151,7 +424,7 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
         }
         if (im.vcf_text) {
           ret = tbx_itr_next(im.fp, im.tbx, im.itr, &im.line);
-          if (ret >= 0) ret = vcf_parse(&im.line, hdr, rec) < 0 ? -2 : 0;
+          if (ret >= 0) ret = parse_text();
         } else {
           ret = bcf_itr_next(im.fp, im.itr, rec);
           // Iterators bypass bcf_read's sample subsetting (-S); apply it here (htslib vcf.h).
@@ -167,37 +440,60 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
       }
     }
     if (ret == -1) {
+      raw->records.pop_back();
       bcf_destroy(rec);
+      // A stream (stdin, a pipe) cut at a BGZF block boundary ends cleanly; only the missing EOF
+      // marker tells (regular files were checked when opened).
+      if (im.bgzf_input && im.regions.empty() && im.fp->fp.bgzf->no_eof_block)
+        throw FormatError("'" + path() + "' is truncated: it ends after record " +
+                          std::to_string(records_) + " without the BGZF end-of-file marker (the "
+                          "file was cut short); re-create or re-download it");
       break;
     }
-    uint64_t record_no = records_ + 1;
-    if (ret < -1 || rec->errcode != 0) {
-      bcf_destroy(rec);
-      std::string where = "record " + std::to_string(record_no);
-      if (im.vcf_text) where += " (data line " + std::to_string(record_no) + " after the header)";
-      if (!im.last_site.empty()) where += ", after " + im.last_site;
-      throw FormatError("'" + path() + "': " + where +
-                        " is malformed or the file is truncated/corrupt; check it with "
-                        "`bcftools view " + path() + " > /dev/null`");
+    if (ret < -1) {
+      if (!im.vcf_text && (rec->errcode & BCF_ERR_CTG_INVALID))
+        throw FormatError(where(record_no) + " names contig #" +
+                          std::to_string(rec->rid) + ", which the header does not declare; the "
+                          "file is corrupt (check it with `bcftools view " + path() + " > /dev/null`)");
+      throw corrupt(record_no);
+    }
+    if (rec->errcode & BCF_ERR_TAG_UNDEF)
+      throw FormatError(where(record_no) + " uses an INFO, FORMAT or FILTER tag that the header "
+                        "does not declare; add its ##INFO/##FORMAT/##FILTER line to the header "
+                        "(e.g. with `bcftools annotate -h extra.hdr`)");
+    if (rec->errcode != 0) throw corrupt(record_no);
+    // BCF carries the contig as an index into the header and POS as a 0-based int32; iterators
+    // skip htslib's contig check, so check both here.
+    if (!im.vcf_text) {
+      if (rec->rid < 0 || rec->rid >= hdr->n[BCF_DT_CTG] || hdr->id[BCF_DT_CTG][rec->rid].key == nullptr)
+        throw FormatError(where(record_no) + " names contig #" +
+                          std::to_string(rec->rid) + ", which the header does not declare; the "
+                          "file is corrupt (check it with `bcftools view " + path() + " > /dev/null`)");
+      site.chrom = bcf_hdr_id2name(hdr, rec->rid);
+      site.pos = rec->pos + 1;
+      if (rec->pos < 0)
+        throw FormatError(where(record_no) + " (" + site.chrom + ") has POS " +
+                          std::to_string(site.pos) + ", not a positive integer; the file is "
+                          "corrupt or was written by a broken tool");
     }
     if (rec->n_sample != static_cast<uint32_t>(sample_ids_.size())) {
-      std::string where = std::string(bcf_hdr_id2name(hdr, rec->rid)) + ":" + std::to_string(rec->pos + 1);
-      size_t n = rec->n_sample;
-      bcf_destroy(rec);
-      throw FormatError("'" + path() + "': record " + std::to_string(record_no) + " (" + where +
-                        ") has " + std::to_string(n) + " sample columns but the header has " +
-                        std::to_string(sample_ids_.size()) + "; the line is malformed or cut short");
+      throw FormatError("'" + path() + "': record " + std::to_string(record_no) + " (" +
+                        Site(site.chrom, site.pos) + ") has " + std::to_string(rec->n_sample) +
+                        " sample columns but the header has " + std::to_string(sample_ids_.size()) +
+                        "; the line is malformed or cut short");
     }
     ++records_;
-    im.last_site = std::string(bcf_hdr_id2name(hdr, rec->rid)) + ":" + std::to_string(rec->pos + 1);
+    dropped.push_back(CheckOrder(im.order, options_, rec, site.chrom, site.pos, record_no));
+    im.last_site = Site(site.chrom, site.pos);
     Variant v;
     v.record = record_no;
+    v.chrom = std::move(site.chrom);
+    v.pos = site.pos;
     block.variants.push_back(std::move(v));
-    raw->records.push_back(rec);
   }
   if (raw->records.empty()) return false;
   block.n_samples = sample_ids_.size();
-  block.dropped.assign(block.variants.size(), nullptr);
+  block.dropped = std::move(dropped);
   block.raw = raw;
   return true;
 }

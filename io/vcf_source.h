@@ -12,11 +12,20 @@
 namespace snpflow::io {
 
 struct VcfSourceOptions {
-  std::string path;          // file or "-" (stdin)
+  /// What to do with a record that breaks the file's order (see VcfSource::ReadBlock).
+  enum class OrderPolicy { kError, kSkip };
+  std::string path;          // file, "-" (stdin), or a FIFO such as <(zcat x.vcf.gz)
   std::string regions;       // bcftools -r: "chr1:1000-2000,chr2"; needs a .csi/.tbi index
   std::string samples_file;  // bcftools -S: one id per line; "^file" excludes
   int threads = 0;           // extra htslib (BGZF) decompression threads
   size_t block_variants = VariantBlock::kBlockVariants;
+  /// A record before the previous one on its contig, or on a contig that ended earlier: a
+  /// FormatError naming both records, or skipped as `unsorted` (--decode-gt.unsorted).
+  OrderPolicy unsorted = OrderPolicy::kError;
+  /// A record with the chrom:pos:ref:alt of an earlier record: a FormatError naming both, or
+  /// skipped as `duplicate` (--decode-gt.duplicates).
+  OrderPolicy duplicates = OrderPolicy::kError;
+  bool quiet = false;  // no warnings on stderr (e.g. a contig missing from the header)
 };
 
 class VcfSource : public BlockSource {
@@ -30,14 +39,19 @@ class VcfSource : public BlockSource {
   /// Sample ids after -S selection, in file order.
   const std::vector<std::string>& sample_ids() const { return sample_ids_; }
   const std::string& path() const { return options_.path; }
-  /// Read up to block_variants records into `block` (sets variants[].record, raw). Returns false
-  /// at end of input. Serial. Throws FormatError naming file, record and position on bad input.
+  /// Read up to block_variants records into `block` (sets variants[].record, chrom, pos, raw;
+  /// marks records skipped for order as `unsorted` / `duplicate`). Returns false at end of input.
+  /// Serial. Throws FormatError naming file, record and position on bad input: a POS that is not
+  /// a positive integer, an empty CHROM, a contig the BCF header lacks, records out of order or
+  /// duplicated (unless skipped), a truncated file or any htslib read error.
   bool ReadBlock(VariantBlock& block) override;
   /// Records read so far.
   uint64_t records_read() const { return records_; }
-  /// Compressed bytes consumed so far and the file size (0 when unknown, e.g. stdin).
+  /// Compressed bytes consumed so far and the file size (0 when unknown: stdin, a FIFO).
   uint64_t bytes_read() const;
   uint64_t file_size() const { return file_size_; }
+  /// True when the input is a regular file (seekable; has a size, may have an index).
+  bool regular_file() const { return regular_file_; }
 
  private:
   VcfSource() = default;
@@ -47,6 +61,7 @@ class VcfSource : public BlockSource {
   std::vector<std::string> sample_ids_;
   uint64_t records_ = 0;
   uint64_t file_size_ = 0;
+  bool regular_file_ = false;
 };
 
 }  // namespace snpflow::io

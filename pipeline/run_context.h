@@ -45,6 +45,7 @@ struct RunContext {
   int threads = 1;
   bool quiet = false;
   Counters skipped;  // variants dropped, by reason
+  Counters counted;  // other events by name (VariantBlock::counted), e.g. haploid calls converted
   std::string input_path;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace snpflow {
@@ -39,12 +40,24 @@ class VariantBlock {
   std::vector<uint16_t> counts;
   /// The source's undecoded records; opaque to stages other than `decode-gt`.
   std::shared_ptr<void> raw;
+  /// Events that are not variant skips, by name (e.g. "haploid-calls-as-hom"): summed over the
+  /// run into ingest.json's "counted". Names are static strings.
+  std::vector<std::pair<const char*, uint64_t>> counted;
 
   size_t size() const { return variants.size(); }
   bool kept(size_t i) const { return dropped[i] == nullptr; }
   /// Mark variant i as skipped for `reason` (a string with static lifetime, e.g. "maf").
   void Drop(size_t i, const char* reason) {
     if (dropped[i] == nullptr) dropped[i] = reason;
+  }
+  /// Add n to the event counter `name` (a string with static lifetime).
+  void Count(const char* name, uint64_t n) {
+    for (auto& c : counted)
+      if (c.first == name) {
+        c.second += n;
+        return;
+      }
+    counted.emplace_back(name, n);
   }
   const uint8_t* codes_of(size_t i) const { return codes.data() + i * n_samples; }
   uint8_t* codes_of(size_t i) { return codes.data() + i * n_samples; }

@@ -1,4 +1,17 @@
 // decode-gt: turn each raw htslib record into site fields and 2-bit-ready genotype codes.
+//
+// The rules, in the order they apply to a record (a parallel VCF-text parser must reproduce them):
+//  1. A record the source already skipped (`unsorted`, `duplicate`) is left alone.
+//  2. More than one ALT: skip `multi-allelic`. No ALT, or ALT "." or "*": skip `no-alt`.
+//  3. No GT field in the record: FormatError. GT bytes inconsistent with the sample count or the
+//     value type (a corrupt BCF): FormatError naming file and record.
+//  4. Each sample's call is decoded by DecodeCall (below). The record is skipped with the reason
+//     of the first sample, in column order, whose call cannot be decoded: `invalid-allele`,
+//     `not-diploid`, or `haploid` (only with --decode-gt.haploid skip-record).
+//  5. Haploid calls converted in a record that is kept are counted per policy
+//     (`haploid-calls-as-hom`, `haploid-calls-as-missing`).
+#include "stages/decode_gt.h"
+
 #include <htslib/vcf.h>
 
 #include <cstring>
@@ -9,64 +22,176 @@
 #include "stages/register_builtin.h"
 
 namespace snpflow {
+
+void DecodeGtOptions::Declare(OptionSet<DecodeGtOptions>& o) {
+  o.Add("haploid", &DecodeGtOptions::haploid,
+        "a haploid call a: hom (read as a/a, as plink2 does), missing, or skip-record");
+  o.Add("unsorted", &DecodeGtOptions::unsorted,
+        "a record out of order within its contig: error, or skip (counted as unsorted)");
+  o.Add("duplicates", &DecodeGtOptions::duplicates,
+        "a record repeating chrom:pos:ref:alt: error, or skip (counted as duplicate)");
+}
+
 namespace {
 
-struct DecodeGtOptions {
-  static constexpr std::string_view kName = "decode-gt";
-  static void Declare(OptionSet<DecodeGtOptions>&) {}
-};
+// Throw ConfigError unless `value` is one of `allowed`.
+void CheckChoice(const std::string& option, const std::string& value,
+                 std::initializer_list<const char*> allowed) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (value == a) return;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  throw ConfigError("--decode-gt." + option + " must be one of " + list + ", got '" + value + "'");
+}
+
+io::VcfSourceOptions::OrderPolicy PolicyOf(const std::string& value) {
+  return value == "skip" ? io::VcfSourceOptions::OrderPolicy::kSkip
+                         : io::VcfSourceOptions::OrderPolicy::kError;
+}
+
+// Throw ConfigError naming the first option of `o` with a value outside its choices.
+void ValidateDecodeGtOptions(const DecodeGtOptions& o) {
+  CheckChoice("haploid", o.haploid, {"hom", "missing", "skip-record"});
+  CheckChoice("unsorted", o.unsorted, {"error", "skip"});
+  CheckChoice("duplicates", o.duplicates, {"error", "skip"});
+}
+
+}  // namespace
+
+DecodeGtOptions BuildDecodeGtOptions(const OptionValues& values) {
+  OptionSet<DecodeGtOptions> set;
+  DecodeGtOptions::Declare(set);
+  DecodeGtOptions o = set.Build(values, "decode-gt.");
+  ValidateDecodeGtOptions(o);
+  return o;
+}
+
+void ApplyDecodeGtSourceOptions(const OptionValues& values, io::VcfSourceOptions& source) {
+  DecodeGtOptions o = BuildDecodeGtOptions(values);
+  source.unsorted = PolicyOf(o.unsorted);
+  source.duplicates = PolicyOf(o.duplicates);
+}
+
+namespace {
 
 constexpr const char* kMultiAllelic = "multi-allelic";
 constexpr const char* kNoAlt = "no-alt";
-constexpr const char* kPloidy = "not-diploid";
-constexpr const char* kBadAllele = "undeclared-allele";  // GT names an ALT the record lacks
+constexpr const char* kPloidy = "not-diploid";        // a polyploid call (3+ alleles, not missing)
+constexpr const char* kInvalidAllele = "invalid-allele";  // allele index outside [0, n_allele)
+constexpr const char* kHaploid = "haploid";           // only with haploid = skip-record
+constexpr const char* kHaploidAsHom = "haploid-calls-as-hom";
+constexpr const char* kHaploidAsMissing = "haploid-calls-as-missing";
+
+enum class HaploidPolicy { kHom, kMissing, kSkipRecord };
 
 // Result of decoding one sample's call.
-enum class Call { kOk, kNotDiploid, kBadAllele };
+enum class Call { kOk, kHaploid, kNotDiploid, kInvalidAllele };
 
-// Decode one sample's GT values (ploidy slots, padded with vector_end) of a biallelic record into
-// a code. Non-missing haploid or polyploid calls, and alleles above 1, are not decodable.
+// Load one little-endian GT value of type T from possibly unaligned bytes (BCF packs FORMAT
+// values without alignment; a reinterpret_cast load would be undefined behaviour).
 template <class T>
-Call DecodeSample(const T* p, int width, T vector_end, uint8_t* code) {
-  int ploidy = 0;
-  bool any_missing = false;
-  int alt = 0;
-  for (int k = 0; k < width && p[k] != vector_end; ++k) {
+T LoadValue(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// The sentinels of htslib's GT encoding for value type T.
+template <class T> struct GtSentinels;
+template <> struct GtSentinels<int8_t> {
+  static constexpr int8_t kMissing = bcf_int8_missing, kVectorEnd = bcf_int8_vector_end;
+};
+template <> struct GtSentinels<int16_t> {
+  static constexpr int16_t kMissing = bcf_int16_missing, kVectorEnd = bcf_int16_vector_end;
+};
+template <> struct GtSentinels<int32_t> {
+  static constexpr int32_t kMissing = bcf_int32_missing, kVectorEnd = bcf_int32_vector_end;
+};
+
+// Decode one sample's GT: `width` slots of type T at `p`, ended early by vector_end. The rules:
+//  - A slot is a missing allele when its raw value is 0 or 1 ("." unphased/phased) or the type's
+//    missing sentinel (htslib writes it for a sample that lacks the GT field).
+//  - Otherwise its allele index is (raw >> 1) - 1 and must lie in [0, n_allele): a negative raw
+//    value, or `200/0` with one ALT, makes the call kInvalidAllele (checked before ploidy).
+//  - Ploidy is the number of slots before vector_end. A call whose alleles are all missing is
+//    missing whatever its ploidy ("." and "./././." alike); so is a diploid call with one missing
+//    allele ("0/.").
+//  - Diploid: the code is the number of ALT alleles (0, 1, 2).
+//  - Haploid, not missing: kHaploid; the caller applies --decode-gt.haploid.
+//  - Three or more slots, not all missing: kNotDiploid.
+// `allele_sum` receives the sum of the non-missing alleles (for haploid calls, the allele).
+template <class T>
+Call DecodeCall(const uint8_t* p, int width, int n_allele, uint8_t* code, int* allele_sum) {
+  int ploidy = 0, missing = 0, sum = 0;
+  for (int k = 0; k < width; ++k) {
+    const T raw = LoadValue<T>(p + k * sizeof(T));
+    if (raw == GtSentinels<T>::kVectorEnd) break;
     ++ploidy;
-    if (bcf_gt_is_missing(p[k])) {
-      any_missing = true;
-    } else {
-      int allele = bcf_gt_allele(p[k]);
-      if (allele > 1) return Call::kBadAllele;
-      alt += allele;
+    if (raw == 0 || raw == 1 || raw == GtSentinels<T>::kMissing) {
+      ++missing;
+      continue;
     }
+    if (raw < 0) return Call::kInvalidAllele;
+    const int64_t allele = (static_cast<int64_t>(raw) >> 1) - 1;
+    if (allele >= n_allele) return Call::kInvalidAllele;
+    sum += static_cast<int>(allele);
   }
-  if (ploidy == 2) {
-    *code = any_missing ? kMissing : static_cast<uint8_t>(alt);
-    return Call::kOk;
-  }
-  // "." (haploid-looking missing) and "./././." are missing calls, not ploidy errors.
-  bool all_missing = true;
-  for (int k = 0; k < ploidy; ++k) all_missing = all_missing && bcf_gt_is_missing(p[k]);
-  if (all_missing) {
+  *allele_sum = sum;
+  if (missing == ploidy || (ploidy == 2 && missing > 0)) {
     *code = kMissing;
     return Call::kOk;
   }
-  return Call::kNotDiploid;
-}
-
-template <class T>
-Call DecodeAll(const bcf_fmt_t* fmt, size_t n, T vector_end, uint8_t* codes) {
-  const T* base = reinterpret_cast<const T*>(fmt->p);
-  for (size_t i = 0; i < n; ++i) {
-    Call call = DecodeSample<T>(base + i * fmt->n, fmt->n, vector_end, codes + i);
-    if (call != Call::kOk) return call;
+  if (ploidy == 2) {
+    *code = static_cast<uint8_t>(sum);
+    return Call::kOk;
   }
-  return Call::kOk;
+  return ploidy == 1 ? Call::kHaploid : Call::kNotDiploid;
 }
 
-// Fast path for the common BCF encoding (int8, two slots per sample): one table lookup per sample
-// on the pair of bytes. Entries > 3 (haploid, polyploid, odd values) take the general path.
+// What DecodeRecord found: the skip reason (nullptr when decoded) and haploid calls converted.
+struct RecordResult {
+  const char* skip = nullptr;
+  uint64_t haploid_calls = 0;
+};
+
+// Decode every sample of one record through DecodeCall<T>, applying the haploid policy.
+// `p` holds n_samples calls of `width` values each.
+template <class T>
+RecordResult DecodeAll(const uint8_t* p, int width, size_t n_samples, int n_allele,
+                       HaploidPolicy haploid, uint8_t* codes) {
+  RecordResult result;
+  const size_t stride = static_cast<size_t>(width) * sizeof(T);
+  for (size_t i = 0; i < n_samples; ++i, p += stride) {
+    int sum = 0;
+    switch (DecodeCall<T>(p, width, n_allele, codes + i, &sum)) {
+      case Call::kOk:
+        break;
+      case Call::kInvalidAllele:
+        result.skip = kInvalidAllele;
+        return result;
+      case Call::kNotDiploid:
+        result.skip = kPloidy;
+        return result;
+      case Call::kHaploid:
+        if (haploid == HaploidPolicy::kSkipRecord) {
+          result.skip = kHaploid;
+          return result;
+        }
+        codes[i] = haploid == HaploidPolicy::kHom ? static_cast<uint8_t>(2 * sum)
+                                                  : static_cast<uint8_t>(kMissing);
+        ++result.haploid_calls;
+        break;
+    }
+  }
+  return result;
+}
+
+// Fast path for the common BCF encoding of a biallelic record (int8, two slots per sample): one
+// table lookup per sample on the pair of bytes. Pairs of raw values in {0, 1, 2, 3, 4, 5}
+// (missing, allele 0, allele 1, either phasing) are decoded by the table; at the first other pair
+// (haploid, invalid alleles, sentinels) the rest of the record takes DecodeAll, so both paths give
+// the same result.
 constexpr uint8_t kSlowPath = 0xFF;
 struct PairTable {
   uint8_t code[1 << 16];
@@ -74,7 +199,7 @@ struct PairTable {
     for (int v = 0; v < (1 << 16); ++v) {
       int8_t a = static_cast<int8_t>(v & 0xFF), b = static_cast<int8_t>(v >> 8);
       auto allele = [](int8_t x) { return bcf_gt_is_missing(x) ? -1 : bcf_gt_allele(x); };
-      bool ok = (a == 0 || (a >= 2 && a <= 5)) && (b == 0 || (b >= 2 && b <= 5));
+      bool ok = a >= 0 && a <= 5 && b >= 0 && b <= 5;
       code[v] = !ok ? kSlowPath
                     : (allele(a) < 0 || allele(b) < 0) ? static_cast<uint8_t>(kMissing)
                                                        : static_cast<uint8_t>(allele(a) + allele(b));
@@ -86,43 +211,73 @@ const PairTable& Pairs() {
   return table;
 }
 
-Call DecodeInt8Diploid(const bcf_fmt_t* fmt, size_t n, uint8_t* codes) {
+RecordResult DecodeInt8Diploid(const uint8_t* p, size_t n_samples, HaploidPolicy haploid,
+                               uint8_t* codes) {
   const PairTable& table = Pairs();
-  const uint8_t* p = fmt->p;
-  for (size_t i = 0; i < n; ++i) {
-    uint8_t c = table.code[p[2 * i] | (p[2 * i + 1] << 8)];
-    if (c == kSlowPath) {
-      Call call = DecodeSample<int8_t>(reinterpret_cast<const int8_t*>(p + 2 * i), 2,
-                                       bcf_int8_vector_end, &c);
-      if (call != Call::kOk) return call;
-    }
+  for (size_t i = 0; i < n_samples; ++i) {
+    const uint8_t c = table.code[p[2 * i] | (p[2 * i + 1] << 8)];
+    if (c == kSlowPath)
+      return DecodeAll<int8_t>(p + 2 * i, /*width=*/2, n_samples - i, /*n_allele=*/2, haploid,
+                               codes + i);
     codes[i] = c;
   }
-  return Call::kOk;
+  return {};
+}
+
+// Return the byte width of a GT value type, or 0 for a type GT cannot have.
+int GtValueBytes(int type) {
+  switch (type) {
+    case BCF_BT_INT8: return 1;
+    case BCF_BT_INT16: return 2;
+    case BCF_BT_INT32: return 4;
+    default: return 0;
+  }
+}
+
+// Check that the GT field's bytes hold exactly what the decoders read: n_samples calls of fmt.n
+// values of the declared type. A corrupt BCF can claim otherwise; without this check a decoder
+// would read past fmt.p.
+bool GtBytesConsistent(const bcf_fmt_t& fmt, size_t n_samples) {
+  const int bytes = GtValueBytes(fmt.type);
+  if (bytes == 0 || fmt.n <= 0 || fmt.size != fmt.n * bytes) return false;
+  return static_cast<uint64_t>(fmt.p_len) >= static_cast<uint64_t>(n_samples) * fmt.size;
+}
+
+HaploidPolicy HaploidPolicyOf(const std::string& value) {
+  if (value == "missing") return HaploidPolicy::kMissing;
+  if (value == "skip-record") return HaploidPolicy::kSkipRecord;
+  return HaploidPolicy::kHom;
 }
 
 class DecodeGtStage : public BlockStage {
  public:
-  explicit DecodeGtStage(const DecodeGtOptions&) { Pairs(); }
+  explicit DecodeGtStage(const DecodeGtOptions& options) : haploid_(HaploidPolicyOf(options.haploid)) {
+    ValidateDecodeGtOptions(options);
+    Pairs();
+  }
 
   void Process(VariantBlock& block) const override {
     auto* raw = static_cast<io::RawRecords*>(block.raw.get());
     const io::VcfHeader& header = *raw->header;
     block.codes.resize(block.size() * block.n_samples);
+    uint64_t haploid_calls = 0;
     for (size_t i = 0; i < block.size(); ++i) {
       bcf1_t* rec = raw->records[i];
-      bcf_unpack(rec, BCF_UN_STR | BCF_UN_FMT);
       Variant& v = block.variants[i];
-      v.chrom = bcf_hdr_id2name(header.hdr, rec->rid);
-      v.pos = rec->pos + 1;
-      v.id = rec->d.id;
-      v.ref = rec->d.allele[0];
+      // chrom and pos come from the source: it reads the header serially, and htslib may add a
+      // contig to the header there while this stage runs on other blocks.
+      if (bcf_unpack(rec, BCF_UN_STR | BCF_UN_FMT) < 0)
+        throw FormatError(Where(header, v) + " cannot be unpacked (corrupt record); check the "
+                          "file with `bcftools view " + header.path + " > /dev/null`");
+      v.id = rec->d.id != nullptr ? rec->d.id : ".";
+      v.ref = rec->n_allele > 0 ? rec->d.allele[0] : "";
       v.alt.clear();
       for (int a = 1; a < rec->n_allele; ++a) {
         if (a > 1) v.alt += ',';
         v.alt += rec->d.allele[a];
       }
       v.n_alleles = rec->n_allele;
+      if (!block.kept(i)) continue;  // skipped by the source (unsorted, duplicate)
       if (rec->n_allele > 2) {
         block.Drop(i, kMultiAllelic);
         continue;
@@ -135,36 +290,54 @@ class DecodeGtStage : public BlockStage {
       for (int k = 0; k < rec->n_fmt; ++k)
         if (rec->d.fmt[k].id == header.gt_id) fmt = &rec->d.fmt[k];
       if (fmt == nullptr || fmt->p == nullptr)
-        throw FormatError("'" + header.path + "': record " + std::to_string(v.record) + " (" +
-                          v.chrom + ":" + std::to_string(v.pos) +
-                          ") has no GT field; snpflow needs a diploid GT call for every sample "
+        throw FormatError(Where(header, v) +
+                          " has no GT field; snpflow needs a diploid GT call for every sample "
                           "(drop such records with `bcftools view -i 'GT!=\"mis\"'` or fix them)");
+      if (!GtBytesConsistent(*fmt, block.n_samples))
+        throw FormatError(Where(header, v) + " has a GT field whose size does not match its " +
+                          std::to_string(block.n_samples) + " samples (the record is corrupt); "
+                          "check the file with `bcftools view " + header.path + " > /dev/null`");
       uint8_t* codes = block.codes_of(i);
-      Call call = Call::kOk;
+      RecordResult r;
       switch (fmt->type) {
         case BCF_BT_INT8:
-          call = fmt->n == 2 ? DecodeInt8Diploid(fmt, block.n_samples, codes)
-                             : DecodeAll<int8_t>(fmt, block.n_samples, bcf_int8_vector_end, codes);
+          r = fmt->n == 2
+                  ? DecodeInt8Diploid(fmt->p, block.n_samples, haploid_, codes)
+                  : DecodeAll<int8_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
           break;
-        case BCF_BT_INT16: call = DecodeAll<int16_t>(fmt, block.n_samples, bcf_int16_vector_end, codes); break;
-        case BCF_BT_INT32: call = DecodeAll<int32_t>(fmt, block.n_samples, bcf_int32_vector_end, codes); break;
+        case BCF_BT_INT16:
+          r = DecodeAll<int16_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+          break;
         default:
-          throw FormatError("'" + header.path + "': record " + std::to_string(v.record) +
-                            " has a GT field of an unexpected type");
+          r = DecodeAll<int32_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+          break;
       }
-      if (call == Call::kNotDiploid) block.Drop(i, kPloidy);
-      if (call == Call::kBadAllele) block.Drop(i, kBadAllele);
+      if (r.skip != nullptr) block.Drop(i, r.skip);
+      else haploid_calls += r.haploid_calls;
     }
+    if (haploid_calls > 0)
+      block.Count(haploid_ == HaploidPolicy::kHom ? kHaploidAsHom : kHaploidAsMissing,
+                  haploid_calls);
     // The raw records are no longer needed; free them before the block waits in the sequencer.
     block.raw.reset();
   }
+
+ private:
+  // "'file': record N (chrom:pos)" for error messages.
+  static std::string Where(const io::VcfHeader& header, const Variant& v) {
+    return "'" + header.path + "': record " + std::to_string(v.record) + " (" + v.chrom + ":" +
+           std::to_string(v.pos) + ")";
+  }
+
+  HaploidPolicy haploid_;
 };
 
 }  // namespace
 
 void RegisterDecodeGtStage(StageRegistry& registry) {
   registry.Add(MakeStageInfo<DecodeGtStage, DecodeGtOptions>(
-      "decode FORMAT/GT into codes 0/1/2/missing; skip multi-allelic, no-ALT and non-diploid records"));
+      "decode FORMAT/GT into codes 0/1/2/missing; skip multi-allelic, no-ALT, non-diploid and "
+      "invalid-allele records"));
 }
 
 }  // namespace snpflow

@@ -13,6 +13,7 @@
 #include "pipeline/graph_builder.h"
 #include "pipeline/json.h"
 #include "pipeline/progress.h"
+#include "stages/decode_gt.h"
 #include "stages/ingest_sinks.h"
 
 namespace snpflow {
@@ -87,6 +88,20 @@ SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const 
   return table;
 }
 
+std::string SmallClassWarning(const SampleTable& table, const std::string& labels_path) {
+  std::vector<size_t> n(table.num_classes(), 0);
+  for (int l : table.label) ++n[static_cast<size_t>(l)];
+  std::vector<std::string> small;
+  for (size_t c = 0; c < n.size(); ++c)
+    if (n[c] < static_cast<size_t>(table.folds))
+      small.push_back("'" + table.class_names[c] + "' (" + std::to_string(n[c]) + ")");
+  if (small.empty()) return "";
+  return std::to_string(small.size()) + " class(es) of '" + labels_path + "' have fewer samples " +
+         "than the " + std::to_string(table.folds) + " folds: " + ListSome(small) +
+         "; some folds have none of their samples to train, validate or test on (use fewer "
+         "--folds, or merge or drop rare classes)";
+}
+
 namespace {
 
 OptionValues OptionsOf(const IngestSpec& spec, const std::string& label) {
@@ -97,7 +112,8 @@ OptionValues OptionsOf(const IngestSpec& spec, const std::string& label) {
 }  // namespace
 
 std::string IngestFingerprint(const IngestSpec& spec) {
-  if (spec.input.path == "-") return "";
+  // stdin and pipes (`<(zcat x.vcf.gz)`) have no identity to compare: never reused.
+  if (spec.input.path == "-" || !std::filesystem::is_regular_file(spec.input.path)) return "";
   auto file_id = [](const std::string& path) {
     std::error_code ec;
     auto canonical = std::filesystem::canonical(path, ec);
@@ -169,11 +185,17 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
   auto* store = dynamic_cast<StoreSink*>(store_stage.get());
   sinks.push_back(std::move(store_stage));
 
-  auto source = io::VcfSource::Open(spec.input);
+  io::VcfSourceOptions input = spec.input;
+  ApplyDecodeGtSourceOptions(OptionsOf(spec, "decode-gt"), input);  // order checks need the source
+  input.quiet = spec.quiet;
+  auto source = io::VcfSource::Open(input);
   RunContext ctx;
   ctx.samples = BuildSampleTable(source->sample_ids(), spec.input.path, spec.labels_path,
                                  spec.label_column, spec.folds, spec.seed,
                                  /*every_label_in_vcf=*/spec.input.samples_file.empty());
+  const std::string small_classes = SmallClassWarning(ctx.samples, spec.labels_path);
+  if (!spec.quiet && !small_classes.empty())
+    std::fprintf(stderr, "snpflow: warning: %s\n", small_classes.c_str());
   ctx.output_dir = spec.output_dir;
   ctx.seed = spec.seed;
   ctx.threads = spec.threads;
@@ -199,6 +221,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
       for (size_t i = 0; i < block.size(); ++i)
         if (!block.kept(i)) ++skipped[block.dropped[i]];
       for (const auto& [reason, n] : skipped) ctx.skipped.Add(reason, n);
+      for (const auto& [name, n] : block.counted) ctx.counted.Add(name, n);
       records += block.size();
       kept += block.num_kept();
       double secs = progress.seconds();
@@ -222,10 +245,12 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
     result.records = records;
     result.kept = kept;
     result.skipped = ctx.skipped.Snapshot();
+    result.counted = ctx.counted.Snapshot();
     result.seconds = progress.seconds();
     progress.Done(Thousands(records) + " records, " + Thousands(kept) + " kept in " +
                   std::to_string(result.seconds).substr(0, 5) + " s; skipped: " +
-                  SkipSummary(result.skipped));
+                  SkipSummary(result.skipped) +
+                  (result.counted.empty() ? "" : "; counted: " + SkipSummary(result.counted)));
 
     JsonObject summary;
     summary.Add("input", spec.input.path)
@@ -240,6 +265,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
         .Add("records", records)
         .Add("kept", kept)
         .Add("skipped", result.skipped)
+        .Add("counted", result.counted)
         .Add("seconds", result.seconds)
         .Add("graph_seconds", graph_seconds)
         .Add("threads", spec.threads)

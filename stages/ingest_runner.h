@@ -43,6 +43,7 @@ struct IngestResult {
   uint64_t records = 0;
   uint64_t kept = 0;
   std::map<std::string, uint64_t> skipped;
+  std::map<std::string, uint64_t> counted;  // events that are not skips, e.g. haploid-calls-as-hom
   double seconds = 0;
   bool reused = false;  // loaded from an earlier matching ingest; no VCF pass
 };
@@ -62,5 +63,9 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec);
 SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const std::string& vcf_path,
                              const std::string& labels_path, const std::string& label_column,
                              int folds, uint64_t seed, bool every_label_in_vcf);
+
+/// Return a warning naming the classes with fewer samples than folds (some folds then have none
+/// of them to train, validate or test on) and their sample counts; "" when there are none.
+std::string SmallClassWarning(const SampleTable& table, const std::string& labels_path);
 
 }  // namespace snpflow

@@ -1,0 +1,34 @@
+#pragma once
+/// decode-gt's options. The stage itself lives in decode_gt.cc; this header exists because the
+/// ingest runner hands the record-order policies to the serial source (io::VcfSource), which is
+/// the only place that sees records in input order.
+#include <string>
+#include <string_view>
+
+#include "io/vcf_source.h"
+#include "pipeline/options.h"
+
+namespace snpflow {
+
+struct DecodeGtOptions {
+  static constexpr std::string_view kName = "decode-gt";
+  /// A non-missing haploid call (chrX in males): "hom" reads allele a as a/a (plink2's rule),
+  /// "missing" as a missing call, "skip-record" skips the whole record (reason `haploid`).
+  std::string haploid = "hom";
+  /// A record out of order within its contig, or on a contig that ended earlier: "error" or
+  /// "skip" (counted as `unsorted`).
+  std::string unsorted = "error";
+  /// A record repeating an earlier record's chrom:pos:ref:alt: "error" or "skip" (`duplicate`).
+  std::string duplicates = "error";
+  static void Declare(OptionSet<DecodeGtOptions>& o);
+};
+
+/// Return decode-gt's options from `values` (e.g. {"haploid": "missing"}), validated: throws
+/// ConfigError naming the option and its allowed values.
+DecodeGtOptions BuildDecodeGtOptions(const OptionValues& values);
+
+/// Copy decode-gt's record-order policies (`unsorted`, `duplicates`) into the source options.
+/// Throws ConfigError on a bad value.
+void ApplyDecodeGtSourceOptions(const OptionValues& values, io::VcfSourceOptions& source);
+
+}  // namespace snpflow
