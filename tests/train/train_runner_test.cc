@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "io/atomic_file.h"
 #include "pipeline/error.h"
 #include "stages/train/register_train.h"
 #include "tests/fixtures/test_util.h"
@@ -117,7 +118,8 @@ TEST(RunTraining, WritesMetricsPredictionsConfusionSummaryModelsAndPlots) {
       std::string text = testing::ReadFile(dir / svg);
       EXPECT_NE(text.find("<svg"), std::string::npos) << svg;
     }
-    EXPECT_FALSE(fs::exists(dir / "run/confusion.svg.tmp"));
+    for (const auto& entry : fs::directory_iterator(dir / "run"))
+      EXPECT_FALSE(io::IsTempFileName(entry.path().filename().string())) << entry.path();
   }
 }
 
