@@ -30,9 +30,14 @@ void RethrowTorchError(const std::string& what, const std::string& advice) {
   try {
     throw;
   } catch (const c10::Error& e) {
-    const std::string message = FirstLine(e.what_without_backtrace());
-    if (IsAllocationFailure(message))
+    std::string message = FirstLine(e.what_without_backtrace());
+    if (IsAllocationFailure(message)) {
+      // "[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: ...": keep the part
+      // a user can read.
+      const size_t readable = message.find("DefaultCPUAllocator");
+      if (readable != std::string::npos) message.erase(0, readable);
       throw Error(what + ": out of memory (LibTorch: " + message + "); " + advice);
+    }
     throw Error(what + ": LibTorch: " + message);
   } catch (const std::bad_alloc&) {
     throw Error(what + ": out of memory; " + advice);
