@@ -356,9 +356,20 @@ SavedModel SavedModel::Load(const std::string& dir) {
     if (it == kv.end()) throw FormatError(info_path + ": missing key '" + key + "'");
     return it->second;
   };
-  auto get_int = [&](const std::string& key) { return ParseIntOption(get(key), info_path + " " + key); };
+  // A bad number in model.txt is a FormatError (exit status 1), not a usage error.
+  auto get_int = [&](const std::string& key) {
+    try {
+      return ParseIntOption(get(key), info_path + " " + key);
+    } catch (const ConfigError& e) {
+      throw FormatError(e.what());
+    }
+  };
   auto get_double = [&](const std::string& key) {
-    return ParseDoubleOption(get(key), info_path + " " + key);
+    try {
+      return ParseDoubleOption(get(key), info_path + " " + key);
+    } catch (const ConfigError& e) {
+      throw FormatError(e.what());
+    }
   };
   NetConfig net;
   impl->kind = get("kind");
