@@ -1,9 +1,10 @@
 #pragma once
 /// The `snpflow` subcommands. Each takes the arguments after the command name and returns the
 /// exit status; errors are thrown as snpflow::Error and reported by main().
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "pipeline/error.h"
 
 namespace snpflow::cli {
 
@@ -21,9 +22,10 @@ int PredictCommand(const Args& args);   // predict_command.cc (in the LibTorch m
 /// `ingest`, `run` and `train`.
 int RunPipelineCommand(const Args& args, int mode);
 
-/// Thrown for bad command-line usage (exit status 2).
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+/// Thrown for bad command-line usage. Like every ConfigError (a bad option value, an unknown
+/// option or stage), main() reports it with exit status 2.
+struct UsageError : ConfigError {
+  using ConfigError::ConfigError;
 };
 
 }  // namespace snpflow::cli

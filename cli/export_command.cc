@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/parse_args.h"
+#include "cli/pipeline_config.h"
 #include "pipeline/error.h"
 #include "stages/ingest_runner.h"
 #include "stages/export.h"
@@ -40,6 +41,7 @@ int ExportCommand(const Args& args) {
   std::string compress = "none";
   bool quiet = false;
   po::options_description desc("Options");
+  StrictFlags numbers(desc);
   // clang-format off
   desc.add_options()
       ("help,h", "print this help")
@@ -49,23 +51,24 @@ int ExportCommand(const Args& args) {
       ("labels", po::value(&ingest.labels_path), "with --vcf: the panel file (sample -> class)")
       ("label-column", po::value(&ingest.label_column)->default_value(ingest.label_column),
        "with --vcf: the panel column holding the class")
-      ("folds", po::value(&ingest.folds)->default_value(ingest.folds),
-       "with --vcf: number of stratified fold partitions")
-      ("seed", po::value(&ingest.seed)->default_value(ingest.seed), "with --vcf: fold seed")
-      ("threads", po::value(&ingest.threads)->default_value(ingest.threads),
-       "with --vcf: worker threads for the ingest")
       ("output,o", po::value(&options.output_dir), "output directory (required; created)")
       ("packed", po::bool_switch(&options.packed),
        "write 2-bit packed genotypes (N x ceil(S/4) bytes) instead of one byte per code")
-      ("shard-samples", po::value(&options.shard_samples)->default_value(0),
-       "samples per genotype shard file (0 = one file)")
       ("compress", po::value(&compress)->default_value(compress),
        "none, or zstd: write every .npy as .npy.zst")
       ("quiet,q", po::bool_switch(&quiet), "no summary on stderr");
   // clang-format on
+  numbers.Int("shard-samples", &options.shard_samples, OptionRange::Ints(0, INT64_MAX),
+              "samples per genotype shard file (0 = one file)");
+  numbers.Int("folds", &ingest.folds, kFoldsRange,
+              "with --vcf: number of stratified fold partitions");
+  numbers.Int("seed", &ingest.seed, kSeedRange, "with --vcf: fold seed");
+  numbers.Int("threads", &ingest.threads, kThreadsRange,
+              "with --vcf: worker threads for the ingest");
 
   po::variables_map vm;
   if (!ParseArgs(args, desc, kUsage, vm)) return 0;
+  numbers.Parse(vm);
   const bool from_vcf = !ingest.input.path.empty();
   if (data_dir.empty() == !from_vcf) {
     throw UsageError(
@@ -81,10 +84,6 @@ int ExportCommand(const Args& args) {
     options.compress_zstd = true;
   } else if (compress != "none") {
     throw UsageError("--compress must be 'none' or 'zstd', got '" + compress + "'");
-  }
-  if (options.shard_samples < 0) {
-    throw UsageError("--shard-samples must be 0 (one file) or positive, got " +
-                     std::to_string(options.shard_samples));
   }
 
   const auto start = std::chrono::steady_clock::now();

@@ -69,7 +69,8 @@ std::string LoadTorchModule() {
   // 4.5 vs 1.0 s/epoch on a loaded 2-core machine). libgomp reads this when it is loaded, which
   // is now: set it first unless the user chose.
   setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
-  snpflow::LoadPlugin(snpflow::DefaultRegistry(), path);
+  // Its stages are snpflow's own: their errors need no plugin name in front.
+  snpflow::LoadPlugin(snpflow::DefaultRegistry(), path, snpflow::PluginErrors::kAsIs);
   return path;
 }
 
@@ -84,6 +85,19 @@ int PredictViaTorchModule(const snpflow::cli::Args& args) {
   if (predict == nullptr)
     throw snpflow::PluginError(path + " has no snpflow_torch_predict; rebuild snpflow");
   return predict(&args);
+}
+
+// The message of an exception main() does not know: LibTorch's c10::Error without its C++
+// backtrace (asked of the LibTorch module, the only code that knows the type), else what().
+std::string ForeignErrorMessage(const std::exception& e) {
+  const std::string path = TorchModulePath();
+  void* handle = path.empty() ? nullptr : dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  using TextFn = bool (*)(const std::exception*, std::string*);
+  auto* text = handle ? reinterpret_cast<TextFn>(dlsym(handle, "snpflow_torch_error_text"))
+                      : nullptr;
+  std::string message;
+  if (text != nullptr && text(&e, &message)) return message;
+  return e.what();
 }
 
 }  // namespace
@@ -112,7 +126,7 @@ int main(int argc, char** argv) {
   try {
     if (name == "train" || name == "run" || name == "stages") LoadTorchModule();
     return it->second.run(args);
-  } catch (const snpflow::cli::UsageError& e) {
+  } catch (const snpflow::ConfigError& e) {  // usage errors: options, values, stages
     std::fprintf(stderr, "snpflow %s: error: %s\n(see 'snpflow %s --help')\n", name.c_str(), e.what(),
                  name.c_str());
     return 2;
@@ -123,7 +137,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "snpflow: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "snpflow: error: %s\n", e.what());
+    std::fprintf(stderr, "snpflow: error: %s\n", ForeignErrorMessage(e).c_str());
     return 1;
   }
 }

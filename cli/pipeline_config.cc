@@ -38,18 +38,22 @@ po::options_description GeneralOptions(PipelineMode mode) {
       ("label-column", po::value<std::string>()->default_value("pop"), "label file column to classify")
       ("regions,r", po::value<std::string>(), "regions chr|chr:beg-end[,...] (needs a .csi/.tbi index)")
       ("samples,S", po::value<std::string>(), "file of sample ids to use (^file to exclude them)")
-      ("threads", po::value<int>()->default_value(1), "worker threads (graph, BGZF, LibTorch)")
+      ("threads", po::value<std::string>()->default_value("1"),
+       ("worker threads (graph, BGZF, LibTorch); " + kThreadsRange.ToString()).c_str())
       ("maf", po::value<std::string>(), "same as --filter.min-maf")
       ("max-missing", po::value<std::string>(), "same as --filter.max-missing")
-      ("folds", po::value<int>()->default_value(5), "K: partitions for K-fold cross-validation")
-      ("seed", po::value<uint64_t>()->default_value(1), "seed for folds, shuffles and weights")
+      ("folds", po::value<std::string>()->default_value("5"),
+       ("K: partitions for K-fold cross-validation; " + kFoldsRange.ToString()).c_str())
+      ("seed", po::value<std::string>()->default_value("1"),
+       ("seed for folds, shuffles and weights; " + kSeedRange.ToString()).c_str())
       ("output,o", po::value<std::string>(), "output directory")
       ("quiet,q", po::bool_switch(), "no progress lines on stderr")
       ("force", po::bool_switch(), "redo the VCF pass even if -o DIR holds a matching ingest")
       ("plugin", po::value<std::vector<std::string>>()->composing(), "load a plugin .so (repeatable)")
       ("stage", po::value<std::vector<std::string>>()->composing(),
        "add a block stage or sink after the defaults (repeatable), e.g. --stage hwe-filter")
-      ("blocks-in-flight", po::value<size_t>()->default_value(0), "bound on blocks in the graph (0: auto)")
+      ("blocks-in-flight", po::value<std::string>()->default_value("0"),
+       ("bound on blocks in the graph (0: auto); " + kBlocksInFlightRange.ToString()).c_str())
       ("pipeline.stages", po::value<std::string>(), "stages between decode-gt and count (default: filter)")
       ("pipeline.plugins", po::value<std::string>(), "plugins to load, comma-separated")
       ("pipeline.export", po::value<std::string>(), "true: export NumPy files after ingest");
@@ -67,7 +71,8 @@ po::options_description GeneralOptions(PipelineMode mode) {
 void AddStageOptions(po::options_description& d, const std::string& label, const StageInfo& info) {
   for (const OptionDecl& o : info.options) {
     std::string help = o.help + " [" + OptionTypeName(o.type) + ", default " +
-                       (o.default_value.empty() ? "\"\"" : o.default_value) + "]";
+                       (o.default_value.empty() ? "\"\"" : o.default_value) +
+                       (o.range.is_set() ? ", range " + o.range.ToString() : "") + "]";
     d.add_options()((label + "." + o.name).c_str(), po::value<std::string>(), help.c_str());
   }
 }
@@ -126,7 +131,7 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
     po::store(parsed, vm1);
     if (!spec.config_path.empty()) {
       std::ifstream in(spec.config_path);
-      if (!in) throw ConfigError("cannot open config file '" + spec.config_path + "'");
+      if (!in) throw InputError("cannot open config file '" + spec.config_path + "'");
       auto parsed_cfg = po::parse_config_file(in, general, /*allow_unregistered=*/true);
       for (const auto& o : parsed_cfg.options)
         if (o.unregistered) config_unregistered.push_back(o);
@@ -218,19 +223,20 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
   in.input.samples_file = Value(vm, "samples");
   in.labels_path = Value(vm, "labels");
   in.label_column = Value(vm, "label-column");
-  in.threads = vm["threads"].as<int>();
-  if (in.threads < 1) throw ConfigError("--threads must be at least 1");
+  in.threads = static_cast<int>(ParseIntOption(Value(vm, "threads"), "--threads", kThreadsRange));
   in.input.threads = in.threads > 1 ? in.threads : 0;
-  in.folds = vm["folds"].as<int>();
-  in.seed = vm["seed"].as<uint64_t>();
+  in.folds = static_cast<int>(ParseIntOption(Value(vm, "folds"), "--folds", kFoldsRange));
+  in.seed = static_cast<uint64_t>(ParseIntOption(Value(vm, "seed"), "--seed", kSeedRange));
   in.output_dir = Value(vm, "output");
   in.quiet = vm["quiet"].as<bool>();
   in.reuse = !vm["force"].as<bool>();
-  in.max_blocks_in_flight = vm["blocks-in-flight"].as<size_t>();
+  in.max_blocks_in_flight = static_cast<size_t>(
+      ParseIntOption(Value(vm, "blocks-in-flight"), "--blocks-in-flight", kBlocksInFlightRange));
   if (mode != PipelineMode::kIngest) {
     spec.data_dir = Value(vm, "data");
     for (const auto& f : SplitList(Value(vm, "train-folds")))
-      spec.folds_to_run.push_back(static_cast<int>(ParseIntOption(f, "--train-folds")));
+      spec.folds_to_run.push_back(static_cast<int>(
+          ParseIntOption(f, "--train-folds", OptionRange::Ints(0, kFoldsRange.int_max() - 1))));
   }
 
   // Stage option values: "label.key" -> options[label][key].
@@ -251,6 +257,9 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
                                   {"max-missing", "max-missing"}}) {
     if (!vm.count(flag)) continue;
     if (!has_filter) throw ConfigError(std::string("--") + flag + " needs the filter stage in the pipeline");
+    // Check the shorthand under its own name, against the filter's declared range.
+    for (const OptionDecl& decl : registry.Get("filter").options)
+      if (decl.name == key) ParseDoubleOption(Value(vm, flag), std::string("--") + flag, decl.range);
     for (const auto& ref : in.stages)
       if (ref.name == "filter" && !in.options[ref.label].count(key))
         in.options[ref.label][key] = Value(vm, flag);
@@ -259,7 +268,10 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
   for (const auto& ref : in.stages) registry.Get(ref.name).factory(in.options[ref.label], ref.label);
   for (const char* builtin : {"decode-gt", "count", "store"})
     if (in.options.count(builtin)) registry.Get(builtin).factory(in.options[builtin], builtin);
-  if (!spec.trainer.empty()) registry.Get(spec.trainer).factory(spec.trainer_options, "train");
+  if (!spec.trainer.empty()) {
+    registry.Get(spec.trainer).factory(spec.trainer_options, "train");
+    BuildBatcherOptions(spec.batcher_options);
+  }
   if (spec.run_export) registry.Get("export").factory(spec.export_options, "export");
   return spec;
 }

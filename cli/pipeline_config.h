@@ -26,6 +26,12 @@ struct PipelineSpec {
   std::string help_text;
 };
 
+/// Ranges of the run options shared by the commands (checked after parsing, shown in --help).
+inline const OptionRange kThreadsRange = OptionRange::Ints(1, 4096);
+inline const OptionRange kFoldsRange = OptionRange::Ints(3, 1000);  // test, valid, >= 1 train
+inline const OptionRange kSeedRange = OptionRange::Ints(0, INT64_MAX);
+inline const OptionRange kBlocksInFlightRange = OptionRange::Ints(0, 65536);
+
 /// What a command accepts: `ingest` has no trainer; `train` defaults the trainer to dietnet.
 enum class PipelineMode { kIngest, kRun, kTrain };
 

@@ -14,12 +14,14 @@
 #include "io/vcf_source.h"
 #include "cli/commands.h"
 #include "cli/parse_args.h"
+#include "cli/pipeline_config.h"
 #include "pipeline/error.h"
 #include "pipeline/options.h"
 #include "pipeline/registry.h"
 #include "stages/batcher.h"
 #include "stages/fold_stats.h"
 #include "stages/train/saved_model.h"
+#include "stages/train/torch_errors.h"
 #include "stages/train_runner.h"
 
 namespace snpflow::cli {
@@ -74,30 +76,33 @@ int PredictCommand(const Args& args) {
   double min_coverage = 0.5;
   bool quiet = false;
   po::options_description desc("Options");
+  StrictFlags numbers(desc);
   // clang-format off
   desc.add_options()
       ("help,h", "print this help")
       ("model,m", po::value(&model_dir), "model: OUT/fold_<f> or the run directory OUT (required)")
       ("vcf", po::value(&vcf), "VCF/BCF with the samples to classify, or - for stdin (required)")
       ("output,o", po::value(&output), "predictions TSV (required)")
-      ("threads", po::value(&threads)->default_value(threads), "LibTorch and TBB threads")
-      ("batch-size", po::value(&batch_size)->default_value(batch_size), "samples per forward pass")
-      ("min-coverage", po::value(&min_coverage)->default_value(min_coverage),
-       "error when fewer than this fraction of the training variants is matched (0..1)")
       ("quiet,q", po::bool_switch(&quiet), "no summary on stderr");
   // clang-format on
+  numbers.Int("threads", &threads, kThreadsRange, "LibTorch and TBB threads");
+  numbers.Int("batch-size", &batch_size, OptionRange::Ints(1, 1000000),
+              "samples per forward pass");
+  numbers.Double("min-coverage", &min_coverage, OptionRange::Closed(0, 1),
+                 "error when fewer than this fraction of the training variants is matched");
   po::variables_map vm;
   if (!ParseArgs(args, desc, kUsage, vm)) return 0;
+  numbers.Parse(vm);
   if (model_dir.empty()) throw UsageError("no model: pass --model DIR (the output of `snpflow train`)");
   if (vcf.empty()) throw UsageError("no input: pass --vcf FILE");
   if (output.empty()) throw UsageError("no output: pass -o PREDICTIONS.tsv");
-  if (batch_size < 1 || threads < 1) throw UsageError("--batch-size and --threads must be >= 1");
-  if (!(min_coverage >= 0 && min_coverage <= 1))
-    throw UsageError("--min-coverage must be within 0..1 (a fraction of the training variants)");
 
   // Models: every fold must share the variant table and the classes.
   std::vector<SavedModel> models;
-  for (const auto& dir : ModelDirs(model_dir)) models.push_back(SavedModel::Load(dir));
+  for (const auto& dir : ModelDirs(model_dir))
+    models.push_back(GuardTorch("cannot load the model in " + dir,
+                                "the model is larger than this machine's memory",
+                                [&] { return SavedModel::Load(dir); }));
   const std::string variants_path = VariantTablePath(models.front().dir());
   std::vector<io::SiteInfo> sites = ReadVariantTable(variants_path);
   const int64_t n_snps = static_cast<int64_t>(sites.size());
@@ -180,7 +185,10 @@ int PredictCommand(const Args& args) {
       for (size_t r = 0; r < rows; ++r)
         UnpackRow(packed.data() + (begin + r) * row_bytes, static_cast<size_t>(n_snps), lut.data(),
                   x.data() + r * static_cast<size_t>(n_snps));
-      std::vector<float> p = m.Predict(x.data(), static_cast<int64_t>(rows), threads);
+      std::vector<float> p =
+          GuardTorch("predict with the model in " + m.dir(), "lower --batch-size (now " +
+                         std::to_string(batch_size) + ")",
+                     [&] { return m.Predict(x.data(), static_cast<int64_t>(rows), threads); });
       for (size_t k = 0; k < rows * c; ++k) probs[begin * c + k] += p[k];
     }
   }

@@ -29,6 +29,7 @@ int SimulateCommand(const Args& args) {
   std::string format = "z";
   bool quiet = false;
   po::options_description desc("Options", /*line_length=*/100, /*min_description_length=*/50);
+  StrictFlags numbers(desc);
   // clang-format off
   desc.add_options()
       ("help,h", "print this help")
@@ -36,41 +37,40 @@ int SimulateCommand(const Args& args) {
       ("output-type,O", po::value(&format)->default_value(format),
        "v: VCF, z: bgzipped VCF + .tbi, b: BCF + .csi")
       ("panel", po::value(&o.panel),
-       "panel path (default: the output path without extension + .panel)")
-      ("samples", po::value(&o.samples)->default_value(o.samples), "number of samples")
-      ("snps", po::value(&o.snps)->default_value(o.snps), "number of records")
-      ("fst-super", po::value(&o.fst_super)->default_value(o.fst_super, "0.1"),
-       "Fst of the super-populations from the ancestral frequencies")
-      ("fst-pop", po::value(&o.fst_pop)->default_value(o.fst_pop, "0.01"),
-       "Fst of the populations from their super-population")
-      ("missing-rate", po::value(&o.missing_rate)->default_value(o.missing_rate, "0.01"),
-       "probability that a genotype is ./.")
-      ("multiallelic-rate",
-       po::value(&o.multiallelic_rate)->default_value(o.multiallelic_rate, "0"),
-       "fraction of records with two ALT alleles")
-      ("indel-rate", po::value(&o.indel_rate)->default_value(o.indel_rate, "0"),
-       "fraction of records that are insertions")
-      ("seed", po::value(&o.seed)->default_value(o.seed), "random seed")
-      ("chroms", po::value(&o.chroms)->default_value(o.chroms),
-       "spread the records over chromosomes 1..N (N <= 22)")
-      ("threads", po::value(&o.threads)->default_value(o.threads),
-       "extra htslib compression threads")
-      ("compression-level,l", po::value(&o.compression_level)->default_value(o.compression_level),
-       "BGZF compression level 0-9 for -O z/b (1: fast; 6: zlib's default, ~20% smaller)")
+       "panel path (default: the output path without extension + .panel)");
+  // clang-format on
+  numbers.Int("samples", &o.samples, OptionRange::Ints(1, 10000000), "number of samples");
+  numbers.Int("snps", &o.snps, OptionRange::Ints(0, 10000000000), "number of records");
+  numbers.Double("fst-super", &o.fst_super, OptionRange::HalfOpen(0, 1),
+                 "Fst of the super-populations from the ancestral frequencies");
+  numbers.Double("fst-pop", &o.fst_pop, OptionRange::HalfOpen(0, 1),
+                 "Fst of the populations from their super-population");
+  numbers.Double("missing-rate", &o.missing_rate, OptionRange::Closed(0, 1),
+                 "probability that a genotype is ./.");
+  numbers.Double("multiallelic-rate", &o.multiallelic_rate, OptionRange::Closed(0, 1),
+                 "fraction of records with two ALT alleles");
+  numbers.Double("indel-rate", &o.indel_rate, OptionRange::Closed(0, 1),
+                 "fraction of records that are insertions");
+  numbers.Int("seed", &o.seed, OptionRange::Ints(0, INT64_MAX), "random seed");
+  numbers.Int("chroms", &o.chroms, OptionRange::Ints(1, 22),
+              "spread the records over chromosomes 1..N");
+  numbers.Int("threads", &o.threads, OptionRange::Ints(0, 4096),
+              "extra htslib compression threads");
+  numbers.Int("compression-level,l", &o.compression_level, OptionRange::Ints(0, 9),
+              "BGZF compression level for -O z/b (1: fast; 6: zlib's default, ~20% smaller)");
+  // clang-format off
+  desc.add_options()
       ("no-index", "do not write the .tbi/.csi index")
       ("quiet,q", po::bool_switch(&quiet), "no progress or summary on stderr");
   // clang-format on
 
   po::variables_map vm;
   if (!ParseArgs(args, desc, kUsage, vm)) return 0;
+  numbers.Parse(vm);
   if (o.output.empty()) throw UsageError("no output: give -o PATH (or -o - for stdout)");
   if (o.output == "-" && o.panel.empty())
     throw UsageError("-o - writes the VCF to stdout; give --panel PATH for the panel");
-  try {
-    o.format = io::ParseSimulateFormat(format);
-  } catch (const ConfigError& e) {
-    throw UsageError(e.what());
-  }
+  o.format = io::ParseSimulateFormat(format);  // ConfigError: a usage error (exit status 2)
   o.index = vm.count("no-index") == 0;
   if (!quiet) {
     o.on_progress = [](const io::SimulateProgress& p) {

@@ -1,5 +1,5 @@
 // `snpflow stages`: list built-in and plugin stages, where each came from, and (with -v) their
-// options with type, default and help, like `bcftools plugin -lv`.
+// options with type, default, range and help, like `bcftools plugin -lv`.
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
@@ -45,7 +45,9 @@ void PrintStage(std::ostringstream& out, const StageInfo& info, bool verbose) {
     char type[16];
     std::snprintf(type, sizeof(type), "%-6s", OptionTypeName(o.type));
     out << "    " << flag << "  " << type << "  " << o.help
-        << " [default: " << (o.default_value.empty() ? "\"\"" : o.default_value) << "]\n";
+        << " [default: " << (o.default_value.empty() ? "\"\"" : o.default_value);
+    if (o.range.is_set()) out << "; range: " << o.range.ToString();
+    out << "]\n";
   }
   out << "\n";
 }

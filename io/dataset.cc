@@ -119,7 +119,12 @@ std::vector<SiteInfo> ReadVariantTable(const std::string& path) {
       throw FormatError(path + " line " + std::to_string(line_no) + ": expected 5 columns");
     SiteInfo s;
     s.chrom = f[0];
-    s.pos = ParseIntOption(f[1], path + " line " + std::to_string(line_no));
+    try {  // a bad number in a file is a FormatError (exit 1), not a usage error
+      s.pos = ParseIntOption(f[1], path + " line " + std::to_string(line_no) + " pos",
+                             OptionRange::Ints(1, INT64_MAX));
+    } catch (const ConfigError& e) {
+      throw FormatError(e.what());
+    }
     s.id = f[2];
     s.ref = f[3];
     s.alt = f[4];

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -196,21 +197,6 @@ std::string SampleId(int i) {
   return buf;
 }
 
-void FsyncPath(const std::string& path, const std::string& shown) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    int err = errno;
-    if (fd >= 0) ::close(fd);
-    throw InputError("cannot write '" + shown + "': " + std::strerror(err));
-  }
-  ::close(fd);
-}
-
-void RenameOrThrow(const std::string& from, const std::string& to) {
-  if (std::rename(from.c_str(), to.c_str()) != 0)
-    throw InputError("cannot rename '" + from + "' to '" + to + "': " + std::strerror(errno));
-}
-
 /// Return the ##source line and a line recording the model parameters.
 std::vector<std::string> SourceLines(const SimulateOptions& o) {
   std::ostringstream s;
@@ -324,17 +310,16 @@ class VariantWriter {
   /// `options` must outlive the writer. Throws InputError if the file cannot be created.
   VariantWriter(const SimulateOptions& options, int samples) : options_(options) {
     to_stdout_ = options.output == "-";
-    const std::string suffix = ".tmp." + std::to_string(::getpid());
-    data_path_ = to_stdout_ ? "-" : options.output + suffix;
+    if (!to_stdout_) data_temp_ = std::make_unique<TempPath>(options.output);
+    data_path_ = to_stdout_ ? "-" : data_temp_->temp();
     const bool compressed = options.format != SimulateFormat::kVcf;
     want_index_ = options.index && compressed && !to_stdout_;
     index_ext_ = options.format == SimulateFormat::kBcf ? ".csi" : ".tbi";
     if (want_index_) {
       index_final_ = options.output + index_ext_;
-      index_temp_ = index_final_ + suffix;
+      index_temp_file_ = std::make_unique<TempPath>(index_final_);
+      index_temp_ = index_temp_file_->temp();
     }
-    if (!to_stdout_) temp_paths_.push_back(data_path_);
-    if (want_index_) temp_paths_.push_back(index_temp_);
 
     std::string mode = options.format == SimulateFormat::kVcf     ? "w"
                        : options.format == SimulateFormat::kVcfGz ? "wz"
@@ -362,7 +347,7 @@ class VariantWriter {
     if (rec_ != nullptr) bcf_destroy(rec_);
     if (fp_ != nullptr) hts_close(fp_);
     if (hdr_ != nullptr) bcf_hdr_destroy(hdr_);
-    for (const auto& p : temp_paths_) std::remove(p.c_str());
+    // data_temp_ and index_temp_file_ remove their files unless Finish() committed them.
   }
   VariantWriter(const VariantWriter&) = delete;
   VariantWriter& operator=(const VariantWriter&) = delete;
@@ -399,16 +384,13 @@ class VariantWriter {
       throw InputError("cannot write the index '" + index_final_ + "'; disk full?");
     if (to_stdout_) return "";
 
-    FsyncPath(data_path_, options_.output);
     if (want_index_) {
       // The data file got its last block after the index was saved: make the index the newer
       // one, or htslib warns that "the index file is older than the data file".
       ::utimensat(AT_FDCWD, index_temp_.c_str(), nullptr, 0);
-      FsyncPath(index_temp_, index_final_);
     }
-    RenameOrThrow(data_path_, options_.output);
-    if (want_index_) RenameOrThrow(index_temp_, index_final_);
-    temp_paths_.clear();
+    data_temp_->Commit();
+    if (want_index_) index_temp_file_->Commit();
     // An index left by an earlier file of the same name would now be stale.
     for (const char* ext : {".tbi", ".csi"})
       if (!want_index_ || index_ext_ != ext) std::remove((options_.output + ext).c_str());
@@ -438,7 +420,8 @@ class VariantWriter {
   bool want_index_ = false;
   bool index_on_the_fly_ = false;
   std::string data_path_, index_ext_, index_final_, index_temp_;
-  std::vector<std::string> temp_paths_;  // removed by the destructor unless Finish() ran
+  // Exclusively created temp files that htslib fills by name; removed unless committed.
+  std::unique_ptr<TempPath> data_temp_, index_temp_file_;
   int min_shift_ = 0;
   int pass_id_ = 0;
   htsFile* fp_ = nullptr;

@@ -27,7 +27,8 @@ class FormatError : public Error {
   ~FormatError() override;
 };
 
-/// A bad option value, an unknown config key or stage name.
+/// A usage error: a bad option value, an unknown option, config key or stage name. The CLI exits
+/// with status 2 for these (1 for every other Error).
 class ConfigError : public Error {
  public:
   using Error::Error;

@@ -1,9 +1,12 @@
 #include "pipeline/options.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <stdexcept>
 
 #include "pipeline/error.h"
 
@@ -19,27 +22,133 @@ const char* OptionTypeName(OptionType type) {
   return "?";
 }
 
+OptionRange OptionRange::Ints(int64_t min, int64_t max) {
+  OptionRange r;
+  r.kind_ = Kind::kInt;
+  r.int_min_ = min;
+  r.int_max_ = max;
+  return r;
+}
+
+OptionRange OptionRange::Closed(double min, double max) {
+  OptionRange r;
+  r.kind_ = Kind::kDouble;
+  r.min_ = min;
+  r.max_ = max;
+  r.has_min_ = r.has_max_ = true;
+  return r;
+}
+
+OptionRange OptionRange::HalfOpen(double min, double max) {
+  OptionRange r = Closed(min, max);
+  r.max_open_ = true;
+  return r;
+}
+
+OptionRange OptionRange::Above(double min) {
+  OptionRange r = AtLeast(min);
+  r.min_open_ = true;
+  return r;
+}
+
+OptionRange OptionRange::AtLeast(double min) {
+  OptionRange r;
+  r.kind_ = Kind::kDouble;
+  r.min_ = min;
+  r.has_min_ = true;
+  return r;
+}
+
+bool OptionRange::Contains(int64_t value) const {
+  if (kind_ == Kind::kDouble) return Contains(static_cast<double>(value));
+  return value >= int_min_ && value <= int_max_;
+}
+
+bool OptionRange::Contains(double value) const {
+  if (!std::isfinite(value)) return false;
+  if (kind_ == Kind::kInt)
+    return value >= static_cast<double>(int_min_) && value <= static_cast<double>(int_max_);
+  if (has_min_ && (min_open_ ? !(value > min_) : !(value >= min_))) return false;
+  if (has_max_ && (max_open_ ? !(value < max_) : !(value <= max_))) return false;
+  return true;
+}
+
+std::string OptionRange::ToString() const {
+  switch (kind_) {
+    case Kind::kNone:
+      return "";
+    case Kind::kInt:
+      if (int_max_ == INT64_MAX) return ">= " + std::to_string(int_min_);
+      return std::to_string(int_min_) + ".." + std::to_string(int_max_);
+    case Kind::kDouble:
+      if (!has_max_) return (min_open_ ? "> " : ">= ") + FormatDoubleOption(min_);
+      return std::string(min_open_ ? "(" : "[") + FormatDoubleOption(min_) + ", " +
+             FormatDoubleOption(max_) + (max_open_ ? ")" : "]");
+  }
+  return "";
+}
+
+void CheckRangeDeclaration(const std::string& name, OptionType type, const OptionRange& range,
+                           const OptionRange& type_range) {
+  const bool numeric = type == OptionType::kInt || type == OptionType::kDouble;
+  if (!numeric) throw std::logic_error("option '" + name + "': only numbers have a range");
+  if (type == OptionType::kInt) {
+    if (!range.is_int())
+      throw std::logic_error("option '" + name + "' is an integer: give its range as Ints()");
+    if (range.int_min() > range.int_max() || !type_range.Contains(range.int_min()) ||
+        !type_range.Contains(range.int_max()))
+      throw std::logic_error("option '" + name + "': range " + range.ToString() +
+                             " does not fit its type (" + type_range.ToString() + ")");
+  }
+}
+
 bool ParseBoolOption(const std::string& text, const std::string& where) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "0" || text == "no" || text == "off") return false;
   throw ConfigError(where + ": '" + text + "' is not a bool; use true or false");
 }
 
-int64_t ParseIntOption(const std::string& text, const std::string& where) {
+namespace {
+
+std::string Allowed(const OptionRange& range) {
+  return range.is_set() ? "; allowed: " + range.ToString() : "";
+}
+
+}  // namespace
+
+int64_t ParseIntOption(const std::string& text, const std::string& where,
+                       const OptionRange& range) {
+  // strtoll would skip leading blanks and accept a lone sign; require digits from the start.
+  const bool digits = !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) ||
+                                        ((text[0] == '-' || text[0] == '+') && text.size() > 1 &&
+                                         std::isdigit(static_cast<unsigned char>(text[1]))));
   errno = 0;
   char* end = nullptr;
-  long long v = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE)
-    throw ConfigError(where + ": '" + text + "' is not an integer");
+  const long long v = digits ? std::strtoll(text.c_str(), &end, 10) : 0;
+  if (!digits || *end != '\0')
+    throw ConfigError(where + ": '" + text + "' is not an integer" + Allowed(range));
+  if (errno == ERANGE || !range.Contains(static_cast<int64_t>(v)))
+    throw ConfigError(where + ": " + text + " is out of range" +
+                      (range.is_set() ? Allowed(range) : "; allowed: a 64-bit integer"));
   return v;
 }
 
-double ParseDoubleOption(const std::string& text, const std::string& where) {
+double ParseDoubleOption(const std::string& text, const std::string& where,
+                         const OptionRange& range) {
   errno = 0;
   char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE)
-    throw ConfigError(where + ": '" + text + "' is not a number");
+  const bool blank = text.empty() || std::isspace(static_cast<unsigned char>(text[0]));
+  const double v = blank ? 0 : std::strtod(text.c_str(), &end);
+  if (blank || *end != '\0')
+    throw ConfigError(where + ": '" + text + "' is not a number" + Allowed(range));
+  if (errno == ERANGE)  // beyond a double (1e999) or below its smallest (1e-400)
+    throw ConfigError(where + ": " + text + " is out of range" +
+                      (range.is_set() ? Allowed(range) : "; allowed: a finite double"));
+  if (!std::isfinite(v))
+    throw ConfigError(where + ": '" + text + "' is not a finite number" + Allowed(range));
+  if (!range.Contains(v))
+    throw ConfigError(where + ": " + text + " is out of range" +
+                      (range.is_set() ? Allowed(range) : "; allowed: a finite double"));
   return v;
 }
 

@@ -16,6 +16,7 @@
 
 #include "pipeline/error.h"
 #include "pipeline/plugin.h"
+#include "pipeline/plugin_guard_internal.h"
 
 namespace snpflow {
 namespace {
@@ -93,7 +94,12 @@ const snpflow_plugin_info* OpenAndCheck(const std::string& real, const std::stri
                       SNPFLOW_PLUGIN_SYMBOL + "; " + kUseMacro);
   }
   auto entry = reinterpret_cast<snpflow_plugin_entry_fn>(symbol);
-  const snpflow_plugin_info* info = entry();
+  const snpflow_plugin_info* info = nullptr;
+  try {
+    info = entry();  // C, but a hand-written entry point may still throw C++
+  } catch (...) {
+    RethrowFromPlugin("plugin " + shown + ": " + SNPFLOW_PLUGIN_SYMBOL + "()");
+  }
   if (info == nullptr) {
     dlclose(handle);
     throw PluginError("plugin " + shown + ": " + SNPFLOW_PLUGIN_SYMBOL + "() returned NULL; " +
@@ -117,7 +123,7 @@ std::string OrEmpty(const char* s) { return s != nullptr ? s : ""; }
 
 }  // namespace
 
-LoadedPlugin LoadPlugin(StageRegistry& registry, const std::string& path) {
+LoadedPlugin LoadPlugin(StageRegistry& registry, const std::string& path, PluginErrors errors) {
   struct stat st;
   const std::string check =
       std::string("check the --plugin path, the config's 'plugins =' list or ") + kPluginPathEnv;
@@ -153,7 +159,13 @@ LoadedPlugin LoadPlugin(StageRegistry& registry, const std::string& path) {
   // nothing to `registry`.
   StageRegistry scratch;
   scratch.set_origin(real);
-  char* error = plugin.info->register_stages(RegistryToC(scratch));
+  char* error = nullptr;
+  try {
+    error = plugin.info->register_stages(RegistryToC(scratch));
+  } catch (...) {  // a register_stages not made by SNPFLOW_PLUGIN may throw
+    RethrowFromPlugin("plugin " + path + " (" + plugin.record.name + " " + plugin.record.version +
+                      ") failed to register its stages");
+  }
   if (error != nullptr) {
     std::string text = error;
     std::free(error);
@@ -171,7 +183,9 @@ LoadedPlugin LoadPlugin(StageRegistry& registry, const std::string& path) {
     for (const StageInfo* info : fresh) {
       if (registry.Has(info->name)) registry.Add(*info);  // throws, naming both origins
     }
-    for (const StageInfo* info : fresh) registry.Add(*info);
+    const std::string who = "plugin '" + plugin.record.name + "' (" + real + ")";
+    for (const StageInfo* info : fresh)
+      registry.Add(errors == PluginErrors::kNamePlugin ? GuardPluginStage(*info, who) : *info);
   }
   if (!plugin.registered_once) {
     for (const StageInfo* info : scratch.List()) plugin.record.stages.push_back(info->name);

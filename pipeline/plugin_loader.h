@@ -22,6 +22,11 @@ struct LoadedPlugin {
   std::vector<std::string> stages;  // names of the stages it registers, sorted
 };
 
+/// Whether the errors of a plugin's stages name the plugin: "plugin 'NAME' (PATH): <what>" from
+/// its factory and from every call into the stages it makes (pipeline/plugin_guard_internal.h).
+/// snpflow's own LibTorch module is loaded kAsIs: its errors are snpflow's.
+enum class PluginErrors { kNamePlugin, kAsIs };
+
 /// Load the plugin at `path` and add its stages to `registry` (their origin is the canonical
 /// path). Loading the same file again (by realpath) into the same registry does nothing and
 /// returns the same record; loading it into another registry registers its stages there too.
@@ -31,7 +36,8 @@ struct LoadedPlugin {
 /// library; it has no `snpflow_plugin_v1`; its ABI version differs; one of its stage names is
 /// taken (both origins named); its register function failed (its own message).
 /// Not thread-safe with respect to `registry`; call before the pipeline runs.
-LoadedPlugin LoadPlugin(StageRegistry& registry, const std::string& path);
+LoadedPlugin LoadPlugin(StageRegistry& registry, const std::string& path,
+                        PluginErrors errors = PluginErrors::kNamePlugin);
 
 /// Load every `*.so` file (sorted by name) in each directory of the ':'-separated list `dirs`,
 /// which defaults to $SNPFLOW_PLUGIN_PATH. Empty entries and missing directories are skipped.

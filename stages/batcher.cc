@@ -35,14 +35,7 @@ constexpr size_t kRowsPerTask = 4;
 const std::vector<OptionDecl>& BatcherOptionDecls() { return BatcherOptionSet().decls(); }
 
 BatcherOptions BuildBatcherOptions(const OptionValues& values) {
-  BatcherOptions o = BatcherOptionSet().Build(values, "batcher.");
-  if (o.batch_size < 1)
-    throw ConfigError("--batcher.batch-size must be at least 1 (got " +
-                      std::to_string(o.batch_size) + ")");
-  if (o.prefetch < 0)
-    throw ConfigError("--batcher.prefetch must be 0 or more (got " + std::to_string(o.prefetch) +
-                      ")");
-  return o;
+  return BatcherOptionSet().Build(values, "batcher.");  // ranges declared in batcher.h
 }
 
 FoldSplit SplitFold(const SampleTable& samples, int fold) {

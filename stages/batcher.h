@@ -25,9 +25,10 @@ struct BatcherOptions {
   int prefetch = 2;
 
   static void Declare(OptionSet<BatcherOptions>& o) {
-    o.Add("batch-size", &BatcherOptions::batch_size, "samples per minibatch");
+    o.Add("batch-size", &BatcherOptions::batch_size, "samples per minibatch").Range(1, 1000000);
     o.Add("prefetch", &BatcherOptions::prefetch,
-          "batches unpacked ahead of the trainer (0: unpack on demand)");
+          "batches unpacked ahead of the trainer (0: unpack on demand)")
+        .Range(0, 1000);
   }
 };
 

@@ -35,7 +35,8 @@ struct ExportOptions {
     o.Add("packed", &ExportOptions::packed,
           "write 2-bit packed genotypes (N x ceil(S/4) bytes) instead of one byte per code");
     o.Add("shard-samples", &ExportOptions::shard_samples,
-          "samples per genotype shard file (0 = one file)");
+          "samples per genotype shard file (0 = one file)")
+        .Range(OptionRange::Ints(0, INT64_MAX));
     o.Add("compress-zstd", &ExportOptions::compress_zstd,
           "compress every .npy with zstd (.npy.zst)");
   }

@@ -14,8 +14,10 @@ struct FilterOptions {
   double max_missing = 1.0;   // drop variants whose missing-call rate is above this
   bool snps_only = true;      // drop variants whose REF/ALT are not single bases
   static void Declare(OptionSet<FilterOptions>& o) {
-    o.Add("min-maf", &FilterOptions::min_maf, "drop variants with minor allele frequency below this");
-    o.Add("max-missing", &FilterOptions::max_missing, "drop variants with a missing-call rate above this");
+    o.Add("min-maf", &FilterOptions::min_maf, "drop variants with minor allele frequency below this")
+        .Range(0.0, 0.5);
+    o.Add("max-missing", &FilterOptions::max_missing, "drop variants with a missing-call rate above this")
+        .Range(0.0, 1.0);
     o.Add("snps-only", &FilterOptions::snps_only, "drop variants whose REF or ALT is not one base (indels)");
   }
 };
@@ -26,14 +28,7 @@ bool IsBase(const std::string& a) {
 
 class FilterStage : public BlockStage {
  public:
-  explicit FilterStage(const FilterOptions& options) : options_(options) {
-    if (options_.min_maf < 0 || options_.min_maf > 0.5)
-      throw ConfigError("--filter.min-maf must be within [0, 0.5], got " +
-                        FormatDoubleOption(options_.min_maf));
-    if (options_.max_missing < 0 || options_.max_missing > 1)
-      throw ConfigError("--filter.max-missing must be within [0, 1], got " +
-                        FormatDoubleOption(options_.max_missing));
-  }
+  explicit FilterStage(const FilterOptions& options) : options_(options) {}
 
   void Process(VariantBlock& block) const override {
     for (size_t i = 0; i < block.size(); ++i) {

@@ -204,6 +204,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
 
   bool created_dir = !std::filesystem::exists(spec.output_dir);
   io::MakeDirs(spec.output_dir);
+  io::RemoveStaleTempFiles(spec.output_dir);  // leftovers of a killed run
   try {
     for (auto& s : stages) s->Init(ctx);
     for (auto& s : sinks) s->Init(ctx);

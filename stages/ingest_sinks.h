@@ -30,7 +30,8 @@ struct StoreOptions {
   static constexpr std::string_view kName = "store";
   int zstd_level = 3;  // compression level of store.snpf tiles
   static void Declare(OptionSet<StoreOptions>& o) {
-    o.Add("zstd-level", &StoreOptions::zstd_level, "zstd level for the store file's tiles (1-19)");
+    o.Add("zstd-level", &StoreOptions::zstd_level, "zstd level for the store file's tiles")
+        .Range(1, 19);
   }
 };
 

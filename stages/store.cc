@@ -32,10 +32,7 @@ void CountStage::Process(VariantBlock& block) const {
   }
 }
 
-StoreSink::StoreSink(const StoreOptions& options) : options_(options) {
-  if (options_.zstd_level < 1 || options_.zstd_level > 19)
-    throw ConfigError("--store.zstd-level must be within 1..19");
-}
+StoreSink::StoreSink(const StoreOptions& options) : options_(options) {}
 
 void StoreSink::Init(RunContext& ctx) {
   store_ = std::make_unique<io::PackedStore>(ctx.samples.ids);

@@ -143,17 +143,26 @@ bool RunGnuplot(const std::string& dir, const std::string& name, const std::stri
     return false;
   }
   const std::string svg = dir + "/" + name + ".svg";
-  const std::string tmp = svg + ".tmp";
   io::WriteFileAtomic(dir + "/" + name + ".gp",
                       "# Regenerate with: gnuplot " + name + ".gp (in this directory)\n"
                       "set terminal svg size " + size + " dynamic font 'sans,11'\n"
                       "set output " + GpString(name + ".svg") + "\n" + script);
-  // Run on a copy whose output is the temp file, so the SVG appears atomically.
+  // Run on a copy whose output is an exclusively created temp file, so the SVG appears
+  // atomically and gnuplot never writes through a link planted in the directory.
+  io::TempPath tmp(svg);
+  const std::string tmp_name = tmp.temp().substr(tmp.temp().rfind('/') + 1);
   std::string cmd = "cd " + ShellQuote(dir) + " && sed 's|^set output .*|set output " +
-                    GpString(name + ".svg.tmp") + "|' " + ShellQuote(name + ".gp") +
+                    GpString(tmp_name) + "|' " + ShellQuote(name + ".gp") +
                     " | gnuplot >/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0 || std::rename(tmp.c_str(), svg.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  bool ok = std::system(cmd.c_str()) == 0;
+  if (ok) {
+    try {
+      tmp.Commit();
+    } catch (const Error&) {
+      ok = false;
+    }
+  }
+  if (!ok) {
     if (!quiet)
       std::fprintf(stderr, "snpflow: warning: gnuplot failed on %s/%s.gp; no %s.svg\n",
                    dir.c_str(), name.c_str(), name.c_str());
@@ -259,6 +268,7 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
   const std::string& out = ctx.output_dir;
   if (out.empty()) throw ConfigError("no output directory; pass -o DIR");
   io::MakeDirs(out);
+  io::RemoveStaleTempFiles(out);  // leftovers of a killed run
   WriteVariantTable(data.store.sites(), data.counts, out + "/variants.tsv");
   std::string classes_txt;
   for (const auto& c : samples.class_names) classes_txt += c + "\n";

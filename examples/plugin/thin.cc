@@ -20,7 +20,10 @@ struct ThinOptions {
   static constexpr std::string_view kName = "thin";
   int every = 10;  // keep one record in `every`
   static void Declare(snpflow::OptionSet<ThinOptions>& o) {
-    o.Add("every", &ThinOptions::every, "keep one record in this many (records 1, 1+k, ...)");
+    // Range() declares the valid values: Build() rejects others before the run starts, with a
+    // message naming --thin.every and the range, and `snpflow stages -v` shows it.
+    o.Add("every", &ThinOptions::every, "keep one record in this many (records 1, 1+k, ...)")
+        .Range(1, 1000000000);
   }
 };
 

@@ -25,9 +25,11 @@ struct NearestCentroidOptions {
   double temperature = 1.0;  // softmax(-distance / temperature) gives the probabilities
   static void Declare(OptionSet<NearestCentroidOptions>& o) {
     o.Add("shrink", &NearestCentroidOptions::shrink,
-          "shrink each class centroid towards the overall centroid by this fraction, in [0, 1]");
+          "shrink each class centroid towards the overall centroid by this fraction")
+        .Range(0.0, 1.0);
     o.Add("temperature", &NearestCentroidOptions::temperature,
-          "probabilities are softmax(-distance / temperature); > 0");
+          "probabilities are softmax(-distance / temperature)")
+        .Range(OptionRange::Above(0));
   }
 };
 
@@ -46,7 +48,6 @@ class NearestCentroidTrainer : public Trainer {
   explicit NearestCentroidTrainer(const NearestCentroidOptions& options) : options_(options) {}
 
   FoldResult Train(const FoldInputs& fold) override {
-    CheckOptions();
     if (fold.train == nullptr || fold.test == nullptr) {
       throw ConfigError("stage [" + label() + "] (nearest-centroid): fold " +
                         std::to_string(fold.fold) + " has no train or test batches");
@@ -88,18 +89,6 @@ class NearestCentroidTrainer : public Trainer {
   }
 
  private:
-  void CheckOptions() const {
-    if (!(options_.shrink >= 0.0 && options_.shrink <= 1.0)) {
-      throw ConfigError("--" + label() + ".shrink: " + FormatDoubleOption(options_.shrink) +
-                        " is out of range; use a number in [0, 1]");
-    }
-    if (!(options_.temperature > 0.0)) {
-      throw ConfigError("--" + label() +
-                        ".temperature: " + FormatDoubleOption(options_.temperature) +
-                        " is not positive; use a number > 0");
-    }
-  }
-
   /// One pass over the training batches: per-class means, then shrinkage.
   void Fit(BatchSource& source, int64_t n_classes, int64_t n_features) {
     n_classes_ = n_classes;

@@ -70,21 +70,14 @@ struct HweFilterOptions {
   double min_p = 1e-6;  // drop variants whose HWE exact-test p-value is below this
   static void Declare(OptionSet<HweFilterOptions>& o) {
     o.Add("min-p", &HweFilterOptions::min_p,
-          "drop variants whose Hardy-Weinberg exact test p-value (all samples) is below this");
+          "drop variants whose Hardy-Weinberg exact test p-value (all samples) is below this")
+        .Range(0.0, 1.0);  // a p-value; checked when the stage is built
   }
 };
 
 class HweFilterStage : public BlockStage {
  public:
   explicit HweFilterStage(const HweFilterOptions& options) : options_(options) {}
-
-  void Init(const RunContext& ctx) override {
-    (void)ctx;
-    if (!(options_.min_p >= 0.0 && options_.min_p <= 1.0)) {
-      throw ConfigError("--" + label() + ".min-p: " + FormatDoubleOption(options_.min_p) +
-                        " is not a p-value; use a number in [0, 1]");
-    }
-  }
 
   void Process(VariantBlock& block) const override {
     for (size_t i = 0; i < block.size(); ++i) {

@@ -14,6 +14,11 @@ namespace snpflow {
 /// Defaults follow Romero et al. 2017 where the paper gives them: 100 hidden units, Adam,
 /// dropout 0.5 after each hidden layer.
 struct TorchTrainOptions {
+  /// Upper bounds of the declared ranges: beyond them a value is a typo, not a model size.
+  /// Sizes below them can still exceed memory; the trainer then says what to lower.
+  static constexpr int kMaxHiddenUnits = 100000000;
+  static constexpr int kMaxThreads = 4096;
+
   int epochs = 100;         // at most this many epochs
   int patience = 10;        // stop after this many epochs without a better validation loss
   double lr = 1e-3;         // Adam learning rate
@@ -27,15 +32,21 @@ struct TorchTrainOptions {
  protected:
   template <class O>
   static void DeclareCommon(OptionSet<O>& o) {
-    o.Add("epochs", &O::epochs, "maximum number of epochs");
-    o.Add("patience", &O::patience, "early stopping: epochs without a better validation loss");
-    o.Add("lr", &O::lr, "Adam learning rate");
-    o.Add("weight-decay", &O::weight_decay, "Adam weight decay (L2)");
-    o.Add("hidden", &O::hidden, "units per hidden layer (H)");
-    o.Add("dropout1", &O::dropout1, "dropout probability after the first layer");
-    o.Add("dropout2", &O::dropout2, "dropout probability after the second hidden layer");
-    o.Add("threads", &O::threads, "LibTorch intra-op threads (0: --threads)");
-    o.Add("seed", &O::seed, "seed of weight init and dropout (0: --seed)");
+    o.Add("epochs", &O::epochs, "maximum number of epochs").Range(1, 1000000);
+    o.Add("patience", &O::patience, "early stopping: epochs without a better validation loss")
+        .Range(1, 1000000);
+    o.Add("lr", &O::lr, "Adam learning rate").Range(OptionRange::Above(0));
+    o.Add("weight-decay", &O::weight_decay, "Adam weight decay (L2)")
+        .Range(OptionRange::AtLeast(0));
+    o.Add("hidden", &O::hidden, "units per hidden layer (H)").Range(1, kMaxHiddenUnits);
+    o.Add("dropout1", &O::dropout1, "dropout probability after the first layer")
+        .Range(OptionRange::HalfOpen(0, 1));
+    o.Add("dropout2", &O::dropout2, "dropout probability after the second hidden layer")
+        .Range(OptionRange::HalfOpen(0, 1));
+    o.Add("threads", &O::threads, "LibTorch intra-op threads (0: --threads)")
+        .Range(0, kMaxThreads);
+    o.Add("seed", &O::seed, "seed of weight init and dropout (0: --seed)")
+        .Range(OptionRange::Ints(0, INT64_MAX));
   }
 };
 
@@ -47,9 +58,11 @@ struct DietNetOptions : TorchTrainOptions {
 
   static void Declare(OptionSet<DietNetOptions>& o) {
     DeclareCommon(o);
-    o.Add("aux-hidden", &DietNetOptions::aux_hidden, "hidden units of the auxiliary networks");
+    o.Add("aux-hidden", &DietNetOptions::aux_hidden, "hidden units of the auxiliary networks")
+        .Range(1, kMaxHiddenUnits);
     o.Add("gamma", &DietNetOptions::gamma,
-          "reconstruction loss weight; > 0 adds the decoder auxiliary network");
+          "reconstruction loss weight; > 0 adds the decoder auxiliary network")
+        .Range(OptionRange::AtLeast(0));
   }
 };
 

@@ -18,6 +18,7 @@
 #include "stages/train/models.h"
 #include "stages/train/register_train.h"
 #include "stages/train/saved_model.h"
+#include "stages/train/torch_errors.h"
 
 namespace snpflow {
 
@@ -36,21 +37,6 @@ struct TrainConfig {
   int64_t seed = 0;
 };
 
-void CheckCommon(const TorchTrainOptions& o, const std::string& label) {
-  auto fail = [&](const std::string& what) {
-    throw ConfigError("--" + label + "." + what);
-  };
-  if (o.epochs < 1) fail("epochs must be at least 1 (got " + std::to_string(o.epochs) + ")");
-  if (o.patience < 1) fail("patience must be at least 1 (got " + std::to_string(o.patience) + ")");
-  if (!(o.lr > 0)) fail("lr must be positive (got " + FormatDoubleOption(o.lr) + ")");
-  if (o.weight_decay < 0) fail("weight-decay must not be negative");
-  if (o.hidden < 1) fail("hidden must be at least 1 (got " + std::to_string(o.hidden) + ")");
-  if (o.dropout1 < 0 || o.dropout1 >= 1) fail("dropout1 must be in [0, 1)");
-  if (o.dropout2 < 0 || o.dropout2 >= 1) fail("dropout2 must be in [0, 1)");
-  if (o.threads < 0) fail("threads must not be negative");
-  if (o.seed < 0) fail("seed must not be negative");
-}
-
 TrainConfig CommonConfig(const TorchTrainOptions& o, std::string_view stage) {
   TrainConfig c;
   c.stage = std::string(stage);
@@ -67,9 +53,7 @@ TrainConfig CommonConfig(const TorchTrainOptions& o, std::string_view stage) {
 }
 
 TrainConfig ToConfig(const DietNetOptions& o) {
-  CheckCommon(o, "train");
-  if (o.aux_hidden < 1) throw ConfigError("--train.aux-hidden must be at least 1");
-  if (o.gamma < 0) throw ConfigError("--train.gamma must not be negative (0 disables the decoder)");
+  // Option values were range-checked by OptionSet::Build (register_train.h).
   TrainConfig c = CommonConfig(o, DietNetOptions::kName);
   c.net.kind = NetConfig::Kind::kDietNet;
   c.net.aux_hidden = o.aux_hidden;
@@ -80,7 +64,6 @@ TrainConfig ToConfig(const DietNetOptions& o) {
 
 template <class O>
 TrainConfig ToMlpConfig(const O& o) {
-  CheckCommon(o, "train");
   TrainConfig c = CommonConfig(o, O::kName);
   c.net.kind = NetConfig::Kind::kMlp;
   return c;
@@ -296,12 +279,23 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   return result;
 }
 
+/// What to lower when a fold runs out of memory: the layer sizes, then the batch.
+std::string MemoryAdvice(const TrainConfig& c) {
+  std::string advice = "lower --train.hidden (now " + std::to_string(c.net.hidden) + ")";
+  if (c.net.kind == NetConfig::Kind::kDietNet)
+    advice += ", --train.aux-hidden (now " + std::to_string(c.net.aux_hidden) + ")";
+  return advice + " or --batcher.batch-size";
+}
+
 /// A trainer stage built from options struct O.
 template <class O>
 class TorchTrainer : public Trainer {
  public:
   explicit TorchTrainer(const O& options) : config_(ToConfig(options)) {}
-  FoldResult Train(const FoldInputs& fold) override { return TrainFold(config_, fold); }
+  FoldResult Train(const FoldInputs& fold) override {
+    return GuardTorch("trainer '" + config_.stage + "', fold " + std::to_string(fold.fold),
+                      MemoryAdvice(config_), [&] { return TrainFold(config_, fold); });
+  }
 
  private:
   TrainConfig config_;
@@ -362,9 +356,20 @@ SavedModel SavedModel::Load(const std::string& dir) {
     if (it == kv.end()) throw FormatError(info_path + ": missing key '" + key + "'");
     return it->second;
   };
-  auto get_int = [&](const std::string& key) { return ParseIntOption(get(key), info_path + " " + key); };
+  // A bad number in model.txt is a FormatError (exit status 1), not a usage error.
+  auto get_int = [&](const std::string& key) {
+    try {
+      return ParseIntOption(get(key), info_path + " " + key);
+    } catch (const ConfigError& e) {
+      throw FormatError(e.what());
+    }
+  };
   auto get_double = [&](const std::string& key) {
-    return ParseDoubleOption(get(key), info_path + " " + key);
+    try {
+      return ParseDoubleOption(get(key), info_path + " " + key);
+    } catch (const ConfigError& e) {
+      throw FormatError(e.what());
+    }
   };
   NetConfig net;
   impl->kind = get("kind");

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -214,7 +215,23 @@ TEST(Simulate, BcftoolsReadsCompressedOutputsAndTheirIndexes) {
     }
   // No temp files are left behind.
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
-    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+    EXPECT_FALSE(io::IsTempFileName(entry.path().filename().string())) << entry.path();
+}
+
+TEST(Simulate, SymlinksPlantedAtTheOutputsAreReplacedNotWrittenThrough) {
+  TempDir dir, outside;
+  const std::string victim = outside / "victim.txt";
+  std::ofstream(victim) << "precious";
+  const std::string out = dir / "sim.vcf.gz";
+  for (const std::string& name : {out, out + ".tbi", dir / "sim.panel"})
+    std::filesystem::create_symlink(victim, name);
+  auto r = RunSnpflow("simulate -q --samples 10 --snps 20 -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(victim), "precious");
+  for (const std::string& name : {out, out + ".tbi", dir / "sim.panel"})
+    EXPECT_FALSE(std::filesystem::is_symlink(name)) << name;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_FALSE(io::IsTempFileName(entry.path().filename().string())) << entry.path();
 }
 
 TEST(Simulate, BiallelicGenotypesAreDiploidUnphased) {
@@ -440,8 +457,10 @@ TEST(SimulateCommand, HelpAndUsageErrors) {
   EXPECT_EQ(bad_value.exit_code, 2);
   TempDir dir;
   auto bad_rate = RunSnpflow("simulate --missing-rate 2 -o " + (dir / "x.vcf"));
-  EXPECT_EQ(bad_rate.exit_code, 1);
-  EXPECT_NE(bad_rate.err.find("--missing-rate"), std::string::npos) << bad_rate.err;
+  EXPECT_EQ(bad_rate.exit_code, 2);
+  EXPECT_NE(bad_rate.err.find("--missing-rate: 2 is out of range; allowed: [0, 1]"),
+            std::string::npos)
+      << bad_rate.err;
 }
 
 TEST(SimulateCommand, ReportsProgressUnlessQuiet) {

@@ -246,7 +246,7 @@ INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(Cases()),
 TEST(BadInput, UnknownOptionNamesNearest) {
   TempDir dir;
   auto r = RunSnpflow("ingest x.vcf --labels l --filter.min-mf 0.1 -o " + dir / "o");
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown option 'filter.min-mf'; did you mean 'filter.min-maf'?"),
             std::string::npos) << r.err;
 }
@@ -254,8 +254,9 @@ TEST(BadInput, UnknownOptionNamesNearest) {
 TEST(BadInput, BadOptionValueNamesOption) {
   TempDir dir;
   auto r = RunSnpflow("ingest x.vcf --labels l --maf abc -o " + dir / "o");
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("--filter.min-maf: 'abc' is not a number"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--maf: 'abc' is not a number; allowed: [0, 0.5]"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

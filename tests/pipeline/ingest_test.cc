@@ -59,6 +59,20 @@ class IngestTest : public ::testing::Test {
 };
 TempDir* IngestTest::dir_ = nullptr;
 
+TEST_F(IngestTest, RemovesTempFilesThatAKilledRunLeftInTheOutputDirectory) {
+  TempDir out;
+  std::filesystem::create_directories(out / "fold_1");
+  WriteText(out / ".store.snpf.snpflow-tmp.k1lled", "half a store");
+  WriteText(out / "fold_1/.embedding.npy.snpflow-tmp.Zz9Zz9", "half an embedding");
+  WriteText(out / "notes.txt", "the user's");
+  auto r = RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() + " -q -o " + out.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out / ".store.snpf.snpflow-tmp.k1lled"));
+  EXPECT_FALSE(std::filesystem::exists(out / "fold_1/.embedding.npy.snpflow-tmp.Zz9Zz9"));
+  EXPECT_EQ(ReadFile(out / "notes.txt"), "the user's");
+  EXPECT_TRUE(std::filesystem::exists(out / "store.snpf"));
+}
+
 TEST_F(IngestTest, CodesMatchBcftoolsQuery) {
   TempDir out;
   auto r = RunSnpflow("ingest " + Sim("sim.vcf.gz") + " --labels " + Panel() + " -q -o " + out.path());

@@ -12,6 +12,7 @@
 #include "pipeline/plugin_loader.h"
 #include "pipeline/registry.h"
 #include "pipeline/trainer.h"
+#include "tests/plugins/plugin_test_util.h"
 
 namespace snpflow {
 namespace {
@@ -151,13 +152,16 @@ TEST(NearestCentroidTrainer, SeparatesThreeSyntheticClasses) {
 TEST(NearestCentroidTrainer, RejectsBadOptions) {
   VectorSource train({{0}}, {0}, {0}, 1), test({{0}}, {0}, {1}, 1);
   StageRegistry registry;
-  auto trainer = MakeTrainer(registry, {{"shrink", "2"}});
   try {
-    trainer->Train(Fold(&train, nullptr, &test, 1));
+    MakeTrainer(registry, {{"shrink", "2"}});
     FAIL() << "no ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "--nearest-centroid.shrink: 2 is out of range; use a number in [0, 1]");
+    EXPECT_EQ(std::string(e.what()), "plugin 'centroid' (" +
+                                         testing::Canonical(SNPFLOW_CENTROID_TRAINER_SO) +
+                                         "): --nearest-centroid.shrink: 2 is out of range; "
+                                         "allowed: [0, 1]");
   }
+  EXPECT_THROW(MakeTrainer(registry, {{"temperature", "0"}}), ConfigError);
   EXPECT_THROW(MakeTrainer(registry, {{"shrinkage", "0.1"}}), ConfigError);  // unknown option
 }
 

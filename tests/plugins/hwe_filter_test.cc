@@ -96,13 +96,17 @@ TEST(HweFilterStage, LeavesAlreadyDroppedVariantsAlone) {
 TEST(HweFilterStage, RejectsAMinPOutsideZeroOne) {
   StageRegistry registry;
   LoadPlugin(registry, SNPFLOW_HWE_FILTER_SO);
-  auto stage = registry.Make<BlockStage>("hwe-filter", {{"min-p", "2"}}, "hwe-filter");
-  RunContext ctx;
-  try {
-    stage->Init(ctx);
-    FAIL() << "no ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "--hwe-filter.min-p: 2 is not a p-value; use a number in [0, 1]");
+  for (const char* bad : {"2", "-0.1", "nan"}) {
+    try {
+      registry.Make<BlockStage>("hwe-filter", {{"min-p", bad}}, "hwe-filter");
+      ADD_FAILURE() << "no ConfigError for " << bad;
+    } catch (const ConfigError& e) {
+      const std::string why = std::string(bad) == "nan" ? "'nan' is not a finite number"
+                                                         : std::string(bad) + " is out of range";
+      EXPECT_EQ(std::string(e.what()), "plugin 'hwe' (" +
+                                           testing::Canonical(SNPFLOW_HWE_FILTER_SO) +
+                                           "): --hwe-filter.min-p: " + why + "; allowed: [0, 1]");
+    }
   }
   EXPECT_THROW(registry.Make<BlockStage>("hwe-filter", {{"min-p", "x"}}, "hwe-filter"),
                ConfigError);

@@ -163,7 +163,7 @@ TEST_F(PluginPipeline, PluginTrainerRunsThroughSnpflowTrain) {
 TEST_F(PluginPipeline, UnknownPluginStageListsKnownStages) {
   TempDir out;
   auto r = RunSnpflow(Ingest(out / "x", "--stage hwe-filter"));
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);  // an unknown stage is a usage error
   EXPECT_NE(r.err.find("unknown stage 'hwe-filter'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("load plugins with --plugin"), std::string::npos) << r.err;
 }

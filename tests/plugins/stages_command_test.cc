@@ -43,7 +43,8 @@ TEST(StagesCommand, VerboseListsOptionsWithTypeDefaultAndHelp) {
       << r.out;
   EXPECT_TRUE(Contains(r.out,
                        "    --hwe-filter.min-p  double  drop variants whose Hardy-Weinberg "
-                       "exact test p-value (all samples) is below this [default: 1e-06]\n"))
+                       "exact test p-value (all samples) is below this [default: 1e-06; range: "
+                       "[0, 1]]\n"))
       << r.out;
 }
 
@@ -54,7 +55,8 @@ TEST(StagesCommand, NamedStageShowsItsOptionsFromSnpflowPluginPath) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(Contains(r.out, "nearest-centroid  (trainer stage, " + Canonical(so) + ")")) << r.out;
   EXPECT_TRUE(Contains(r.out, "--nearest-centroid.shrink")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "[default: 0]")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "[default: 0; range: [0, 1]]")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "[default: 1; range: > 0]")) << r.out;
 }
 
 TEST(StagesCommand, PluginErrorsExitWithStatusOne) {

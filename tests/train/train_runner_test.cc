@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "io/atomic_file.h"
 #include "pipeline/error.h"
 #include "stages/train/register_train.h"
 #include "tests/fixtures/test_util.h"
@@ -117,7 +118,8 @@ TEST(RunTraining, WritesMetricsPredictionsConfusionSummaryModelsAndPlots) {
       std::string text = testing::ReadFile(dir / svg);
       EXPECT_NE(text.find("<svg"), std::string::npos) << svg;
     }
-    EXPECT_FALSE(fs::exists(dir / "run/confusion.svg.tmp"));
+    for (const auto& entry : fs::directory_iterator(dir / "run"))
+      EXPECT_FALSE(io::IsTempFileName(entry.path().filename().string())) << entry.path();
   }
 }
 
@@ -156,6 +158,17 @@ TEST(VariantTable, RoundTripsAndRejectsAWrongHeader) {
   EXPECT_EQ(back[1].alt, "T");
   std::ofstream(dir / "bad.tsv") << "chr\tpos\n";
   EXPECT_THROW(ReadVariantTable(dir / "bad.tsv"), FormatError);
+  // A bad position is a FormatError naming the file and line (exit 1), not a usage error.
+  for (const char* pos : {"12ab", "0", "-5", "99999999999999999999"}) {
+    std::ofstream(dir / "pos.tsv") << "chrom\tpos\tid\tref\talt\n1\t" << pos << "\t.\tA\tG\n";
+    try {
+      ReadVariantTable(dir / "pos.tsv");
+      ADD_FAILURE() << "accepted pos " << pos;
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find(dir / "pos.tsv" + " line 2 pos: "), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 // The acceptance test: 26 populations, 600 samples, 5,000 SNPs through the CLI; test
