@@ -189,10 +189,10 @@ std::vector<BadInput> Cases() {
        "the header does not declare; add its ##INFO/##FORMAT/##FILTER line to the header (e.g. "
        "with `bcftools annotate -h extra.hdr`)", 1},
       {"BadDecodeOption", Good(), "", "in.vcf", kLabels,
-       "--decode-gt.haploid must be one of hom, missing, skip-record, got 'diploid'", 1,
+       "--decode-gt.haploid must be one of hom, missing, skip-record, got 'diploid'", 2,
        "--decode-gt.haploid diploid"},
       {"BadOrderOption", Good(), "", "in.vcf", kLabels,
-       "--decode-gt.unsorted must be one of error, skip, got 'sort'", 1, "--decode-gt.unsorted sort"},
+       "--decode-gt.unsorted must be one of error, skip, got 'sort'", 2, "--decode-gt.unsorted sort"},
       // Label files.
       {"SampleNotInLabels", Good(), "", "in.vcf",
        "sample\tpop\tsuper_pop\tgender\nA\tX\tS\tm\nB\tY\tS\tf\n",
@@ -231,8 +231,11 @@ TEST_P(BadInputTest, FailsWithExactMessageAndLeavesNoOutput) {
   auto r = RunShell("cd " + dir.path() + " && " + testing::SnpflowCli() + " ingest " + c.input +
                     " --labels labels.tsv --folds 3 -q -o out " + c.args);
   EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
-  // -q: the error is the only thing on stderr.
-  EXPECT_EQ(r.err, "snpflow: error: " + c.message + "\n");
+  // -q: the error is the only thing on stderr; usage errors (exit 2) point to --help.
+  if (c.exit_code == 2)
+    EXPECT_EQ(r.err, "snpflow ingest: error: " + c.message + "\n(see 'snpflow ingest --help')\n");
+  else
+    EXPECT_EQ(r.err, "snpflow: error: " + c.message + "\n");
   // Nothing half-written: no output directory, or an empty one.
   if (std::filesystem::exists(dir / "out")) {
     for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "out"))
