@@ -360,6 +360,7 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
   auto raw = std::make_shared<RawRecords>();
   raw->header = im.header;
   block.variants.clear();
+  block.counted.clear();
   std::vector<const char*> dropped;
   bcf_hdr_t* hdr = im.header->hdr;
   // "'file': record N" (+ the data line for VCF text, + the last good site) for error messages.
