@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "io/vcf_records_internal.h"
@@ -49,6 +50,7 @@ struct VcfSource::Impl {
   std::string last_site;  // "chr:pos" of the last good record, for error messages
   OrderState order;
   std::set<std::string> warned_contigs;  // contigs added to the header, warned about once
+  std::unordered_set<uint64_t> region_records;  // -r: offsets of the records already read
   size_t text_columns = 0;  // columns of a VCF text data line: 9 + samples before -S
 
   ~Impl() {
@@ -360,6 +362,7 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
   auto raw = std::make_shared<RawRecords>();
   raw->header = im.header;
   block.variants.clear();
+  block.counted.clear();
   std::vector<const char*> dropped;
   bcf_hdr_t* hdr = im.header->hdr;
   // "'file': record N" (+ the data line for VCF text, + the last good site) for error messages.
@@ -422,13 +425,17 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
             throw InputError("'" + path() + "': cannot parse region '" + reg + "' (-r)");
           }
         }
-        if (im.vcf_text) {
-          ret = tbx_itr_next(im.fp, im.tbx, im.itr, &im.line);
-          if (ret >= 0) ret = parse_text();
-        } else {
-          ret = bcf_itr_next(im.fp, im.itr, rec);
+        ret = im.vcf_text ? tbx_itr_next(im.fp, im.tbx, im.itr, &im.line)
+                          : bcf_itr_next(im.fp, im.itr, rec);
+        // Overlapping regions (-r 1:1-200,1:100-300) return a record once per region; read it
+        // once, as bcftools does. The iterator's offset after a record identifies it.
+        if (ret >= 0 && !im.region_records.insert(im.itr->curr_off).second) continue;
+        if (ret >= 0) {
+          if (im.vcf_text)
+            ret = parse_text();
           // Iterators bypass bcf_read's sample subsetting (-S); apply it here (htslib vcf.h).
-          if (ret >= 0 && hdr->keep_samples != nullptr && bcf_subset_format(hdr, rec) != 0) ret = -2;
+          else if (hdr->keep_samples != nullptr && bcf_subset_format(hdr, rec) != 0)
+            ret = -2;
         }
         if (ret == -1) {
           hts_itr_destroy(im.itr);

@@ -246,6 +246,64 @@ TEST_P(BadInputTest, FailsWithExactMessageAndLeavesNoOutput) {
 INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(Cases()),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// Imperfect but usable inputs: a warning (not with -q) and the run goes on.
+TEST(BadInput, ContigMissingFromVcfHeaderWarnsOnceAndProceeds) {
+  TempDir dir;
+  std::ofstream(dir / "in.vcf") << WithHeader(Rec("1", "100", "0/0\t0/1\t1/1") +
+                                              Rec("chrZ", "5", "0/0\t0/1\t1/1") +
+                                              Rec("chrZ", "9", "0/1\t0/1\t1/1"));
+  std::ofstream(dir / "labels.tsv") << "sample\tpop\nA\tX\nB\tX\nC\tY\n";
+  const std::string cmd = "cd " + dir.path() + " && " + testing::SnpflowCli() +
+                          " ingest in.vcf --labels labels.tsv --folds 3 -o out";
+  auto r = RunShell(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string warning =
+      "snpflow: warning: 'in.vcf': contig 'chrZ' (record 2) is not declared in the header; "
+      "continuing as bcftools does (add a ##contig line to silence this)\n";
+  const size_t at = r.err.find(warning);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("contig 'chrZ'", at + warning.size()), std::string::npos) << r.err;  // once
+  EXPECT_NE(testing::ReadFile(dir / "out/variants.tsv").find("chrZ\t9"), std::string::npos);
+  r = RunShell(cmd + " -q --force");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(BadInput, ClassSmallerThanFoldsWarnsUnlessQuiet) {
+  TempDir dir;
+  std::ofstream(dir / "in.vcf") << Good();
+  std::ofstream(dir / "labels.tsv") << kLabels;  // X: 1 sample, Y: 2 samples
+  const std::string cmd = "cd " + dir.path() + " && " + testing::SnpflowCli() +
+                          " ingest in.vcf --labels labels.tsv --folds 3 -o out";
+  auto r = RunShell(cmd);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("snpflow: warning: 2 class(es) of 'labels.tsv' have fewer samples than the "
+                       "3 folds: 'X' (1), 'Y' (2); some folds have none of their samples to "
+                       "train, validate or test on (use fewer --folds, or merge or drop rare "
+                       "classes)\n"),
+            0u) << r.err;
+  r = RunShell(cmd + " -q --force");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
+// A pipe (`<(zcat x.vcf.gz)` in bash) reads like stdin: same store as the file itself.
+TEST(BadInput, PipeInputGivesTheSameStoreAsTheFile) {
+  TempDir dir;
+  std::ofstream(dir / "in.vcf") << Good();
+  std::ofstream(dir / "labels.tsv") << kLabels;
+  const std::string ingest = testing::SnpflowCli() + " ingest ";
+  auto r = RunShell("cd " + dir.path() + " && " TO_VCFGZ " && mkfifo fifo && " +
+                    "(gzip -dc in.vcf.gz > fifo &) && " + ingest +
+                    "fifo --labels labels.tsv --folds 3 -q -o pipe && " + ingest +
+                    "in.vcf.gz --labels labels.tsv --folds 3 -q -o file");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testing::ReadFile(dir / "pipe/store.snpf"), testing::ReadFile(dir / "file/store.snpf"));
+  // Never reused as a cache: the pipe has no identity.
+  EXPECT_NE(testing::ReadFile(dir / "pipe/ingest.json").find("\"fingerprint\": \"\""),
+            std::string::npos);
+}
+
 TEST(BadInput, UnknownOptionNamesNearest) {
   TempDir dir;
   auto r = RunSnpflow("ingest x.vcf --labels l --filter.min-mf 0.1 -o " + dir / "o");
