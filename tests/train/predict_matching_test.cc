@@ -64,7 +64,8 @@ TEST(PredictCli, MatchesChrPrefixesAndSwappedAllelesAndEnforcesCoverage) {
   auto bad = RunSnpflow("predict --min-coverage 2 --model " + (dir / "R/fold_0") + " --vcf " +
                         (dir / "third.vcf") + " -o " + (dir / "x.tsv"));
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.err.find("--min-coverage must be within 0..1"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("--min-coverage: 2 is out of range; allowed: [0, 1]"), std::string::npos)
+      << bad.err;
 }
 
 }  // namespace
