@@ -33,7 +33,7 @@ const std::string kPredict = "predict --model in --vcf in.vcf -o out/p.tsv ";
 
 std::vector<BadValue> Cases() {
   return {
-      // General pipeline options (pipeline/config.cc) and their shorthands.
+      // General pipeline options (cli/pipeline_config.cc) and their shorthands.
       {"MafNan", kIngest + "--maf nan", "--maf: 'nan' is not a finite number; allowed: [0, 0.5]"},
       {"MafAboveHalf", kIngest + "--maf 0.6", "--maf: 0.6 is out of range; allowed: [0, 0.5]"},
       {"MaxMissingNegative", kIngest + "--max-missing -0.1",
@@ -76,7 +76,7 @@ std::vector<BadValue> Cases() {
        "--batcher.batch-size: 0 is out of range; allowed: 1..1000000", true},
       {"TrainFoldsNegative", kTrain + "--train-folds 0,-1",
        "--train-folds: -1 is out of range; allowed: 0..999", true},
-      // The commands' own flags (pipeline/cli/*_command.cc).
+      // The commands' own flags (cli/*_command.cc).
       {"SimulateSamplesZero", kSimulate + "--samples 0",
        "--samples: 0 is out of range; allowed: 1..10000000"},
       {"SimulateSnpsNegative", kSimulate + "--snps -5",
