@@ -99,7 +99,9 @@ int PredictCommand(const Args& args) {
 
   // Models: every fold must share the variant table and the classes.
   std::vector<SavedModel> models;
-  for (const auto& dir : ModelDirs(model_dir))
+  const std::vector<std::string> dirs = ModelDirs(model_dir);
+  VerifyTrainOutput(model_dir, dirs);  // every file we read matches the run's manifest
+  for (const auto& dir : dirs)
     models.push_back(GuardTorch("cannot load the model in " + dir,
                                 "the model is larger than this machine's memory",
                                 [&] { return SavedModel::Load(dir); }));

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "io/atomic_file.h"
+#include "io/manifest.h"
 #include "io/npy.h"
 #include "pipeline/error.h"
 #include "pipeline/options.h"
@@ -133,7 +135,32 @@ std::vector<SiteInfo> ReadVariantTable(const std::string& path) {
   return sites;
 }
 
+std::vector<std::string> IngestFiles(int folds) {
+  std::vector<std::string> files = {"store.snpf",   "counts.npy",   "samples.tsv",
+                                    "classes.txt",  "variants.tsv", "ingest.json"};
+  for (int f = 0; f < folds; ++f) {
+    files.push_back("fold_" + std::to_string(f) + "/stats.npy");
+    files.push_back("fold_" + std::to_string(f) + "/embedding.npy");
+  }
+  return files;
+}
+
+std::vector<std::string> DatasetFilesRead() {
+  return {"store.snpf", "counts.npy", "samples.tsv", "classes.txt"};
+}
+
+void WriteIngestManifest(const std::string& dir, const std::string& key, int folds) {
+  Manifest manifest;
+  manifest.kind = "ingest";
+  manifest.key = key;
+  std::error_code ec;
+  for (const auto& f : IngestFiles(folds))
+    if (std::filesystem::is_regular_file(dir + "/" + f, ec)) manifest.files.push_back(DescribeFile(dir, f));
+  WriteManifest(dir, manifest);
+}
+
 Dataset LoadDataset(const std::string& dir) {
+  VerifyDirectory(dir, DatasetFilesRead(), "snpflow ingest ... -o " + dir + " --force");
   Dataset data;
   data.samples.class_names = ReadLines(dir + "/classes.txt");
   std::vector<std::string> rows = ReadLines(dir + "/samples.tsv");

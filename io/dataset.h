@@ -18,8 +18,24 @@ struct Dataset {
   GenotypeCounts counts;
 };
 
-/// Read store.snpf, samples.tsv, classes.txt and counts.npy from an ingest output directory.
-/// Throws InputError/FormatError naming the file.
+/// Files of an ingest output directory, relative to it, that its manifest lists: store.snpf,
+/// counts.npy, samples.tsv, classes.txt, variants.tsv, ingest.json and fold_<f>/{stats,
+/// embedding}.npy for f < folds.
+std::vector<std::string> IngestFiles(int folds);
+
+/// The files LoadDataset reads; each must be listed in the manifest.
+std::vector<std::string> DatasetFilesRead();
+
+/// Write DIR/manifest.json for a finished ingest (kind "ingest", cache key `key`, every file of
+/// IngestFiles(folds) that exists with its size and checksum). Call it last: it is the commit
+/// marker that says the directory holds one complete ingest.
+void WriteIngestManifest(const std::string& dir, const std::string& key, int folds);
+
+/// Verify DIR/manifest.json (every file it lists matches its size and checksum), then read
+/// store.snpf, samples.tsv, classes.txt and counts.npy. Throws InputError when DIR has no
+/// manifest (an older snpflow, or an ingest killed before its end) and FormatError naming the
+/// first file that does not match; both say to re-run `snpflow ingest ... --force`. Every
+/// command that reads an ingest (train --data, export --data, merge) goes through here.
 Dataset LoadDataset(const std::string& dir);
 
 /// Check that the parts of `data` agree (samples of the table and the store, label and partition
@@ -43,6 +59,7 @@ namespace snpflow {
 // The data set is what every stage and command above io/ works with: spare them the prefix.
 using io::CheckDataset;
 using io::Dataset;
+using io::IngestFiles;
 using io::LoadDataset;
 using io::ReadVariantTable;
 using io::WriteSampleTable;

@@ -7,6 +7,7 @@ PACKAGES=(
   libhts-dev libtbb-dev libtorch-dev libboost-program-options-dev libzstd-dev zlib1g-dev
   libopenblas0-pthread                                      # LibTorch/numpy BLAS: 6-16x faster epochs than reference BLAS
   libgtest-dev                                              # tests
+  libxxhash-dev                                             # manifest checksums (XXH3-128)
   bcftools tabix                                            # tests cross-check against bcftools
   python3-numpy python3-sklearn python3-torch python3-zstandard   # export tests, examples/python
   gnuplot-nox                                               # training plots

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "io/atomic_file.h"
+#include "io/dir_lock.h"
+#include "io/manifest.h"
 #include "io/npy.h"
 #include "pipeline/error.h"
 #include "pipeline/json.h"
@@ -112,6 +114,7 @@ void WriteManifest(const Dataset& data, const ExportOptions& options,
   j << "{\n";
   j << "  \"format\": \"snpflow-export\",\n";
   j << "  \"format_version\": " << kFormatVersion << ",\n";
+  j << "  \"checksum\": \"xxh3_128\",\n";
   j << "  \"snpflow_version\": " << JsonString(SNPFLOW_VERSION) << ",\n";
   j << "  \"num_samples\": " << n << ",\n";
   j << "  \"num_snps\": " << s << ",\n";
@@ -168,10 +171,12 @@ void WriteManifest(const Dataset& data, const ExportOptions& options,
   all.insert(all.end(), other_files.begin(), other_files.end());
   for (size_t i = 0; i < all.size(); ++i) {
     const auto& f = all[i];
+    const io::ManifestEntry sum = io::DescribeFile(options.output_dir, f.name);
     j << "    {\"name\": " << JsonString(f.name);
     if (!f.dtype.empty()) {
       j << ", \"dtype\": " << JsonString(f.dtype) << ", \"shape\": " << JsonShape(f.shape);
     }
+    j << ", \"size\": " << sum.size << ", \"xxh3_128\": " << JsonString(sum.xxh3_128);
     j << ", \"description\": " << JsonString(f.description) << "}"
       << (i + 1 < all.size() ? "," : "") << "\n";
   }
@@ -202,7 +207,8 @@ ExportSummary RunExport(const Dataset& data, const ExportOptions& options) {
                       std::to_string(options.shard_samples));
   }
   CheckDataset(data, "export");
-  io::MakeDirs(options.output_dir);
+  io::DirLock lock = io::DirLock::Acquire(options.output_dir, "snpflow export");  // creates it
+  io::RemoveManifest(options.output_dir);  // the commit marker goes first, and is written last
 
   ExportSummary summary;
   const auto& samples = data.samples;

@@ -1,13 +1,18 @@
 #include "stages/ingest_runner.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 
 #include "io/atomic_file.h"
+#include "io/dir_lock.h"
+#include "io/manifest.h"
 #include "io/label_file.h"
 #include "pipeline/folds.h"
 #include "pipeline/graph_builder.h"
@@ -111,22 +116,54 @@ OptionValues OptionsOf(const IngestSpec& spec, const std::string& label) {
 
 }  // namespace
 
-std::string IngestFingerprint(const IngestSpec& spec) {
-  // stdin and pipes (`<(zcat x.vcf.gz)`) have no identity to compare: never reused.
-  if (spec.input.path == "-" || !std::filesystem::is_regular_file(spec.input.path)) return "";
-  auto file_id = [](const std::string& path) {
-    std::error_code ec;
-    auto canonical = std::filesystem::canonical(path, ec);
-    if (ec) return path + "@missing";
-    auto size = std::filesystem::file_size(canonical, ec);
-    auto mtime = std::filesystem::last_write_time(canonical, ec).time_since_epoch().count();
-    return canonical.string() + "@" + std::to_string(size) + "@" + std::to_string(mtime);
+namespace {
+
+// "canonical-path@dev:ino@size@mtime_ns@ctime_ns" of a regular file; "" for anything else (stdin,
+// a FIFO, process substitution, a missing file): such inputs are never cached. The ctime catches
+// a rewrite that restores size and mtime (touch -d, cp -p, rsync -t), which the others miss.
+std::string FileIdentity(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    return "";
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(path, ec);
+  auto ns = [](const struct timespec& t) {
+    return std::to_string(static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec);
   };
-  std::string f = "snpflow " SNPFLOW_VERSION "|input=" + file_id(spec.input.path) +
-                  "|labels=" + file_id(spec.labels_path) + "|column=" + spec.label_column +
-                  "|regions=" + spec.input.regions + "|samples=" +
-                  (spec.input.samples_file.empty() ? "" : file_id(spec.input.samples_file)) +
-                  "|folds=" + std::to_string(spec.folds) + "|seed=" + std::to_string(spec.seed) +
+  return (ec ? path : canonical.string()) + "@" + std::to_string(st.st_dev) + ":" +
+         std::to_string(st.st_ino) + "@" + std::to_string(st.st_size) + "@" + ns(st.st_mtim) +
+         "@" + ns(st.st_ctim);
+}
+
+}  // namespace
+
+std::string IngestFingerprint(const IngestSpec& spec) {
+  // Tripwires: a new field of IngestSpec or VcfSourceOptions may change the output. Add it to the
+  // key below (or say here why it does not), then update the size. Stage options need nothing:
+  // every value of spec.options is in the key whatever its name.
+  static_assert(sizeof(io::VcfSourceOptions) == 128,
+                "VcfSourceOptions changed: add the new field to IngestFingerprint");
+  static_assert(sizeof(IngestSpec) == 336,
+                "IngestSpec changed: add the new field to IngestFingerprint");
+  const std::string input = FileIdentity(spec.input.path);
+  const std::string labels = FileIdentity(spec.labels_path);
+  if (input.empty() || labels.empty()) return "";
+  std::string samples;
+  if (!spec.input.samples_file.empty()) {
+    // bcftools -S: "^FILE" excludes the samples of FILE.
+    const bool exclude = spec.input.samples_file[0] == '^';
+    samples = FileIdentity(spec.input.samples_file.substr(exclude ? 1 : 0));
+    if (samples.empty()) return "";
+    if (exclude) samples = "^" + samples;
+  }
+  // Not in the key: threads, block size, blocks in flight, quiet (they change no output byte).
+  // The order policies usually come from the decode-gt options (in the key below as well).
+  std::string f = "snpflow " SNPFLOW_VERSION "|input=" + input + "|labels=" + labels +
+                  "|column=" + spec.label_column + "|regions=" + spec.input.regions +
+                  "|samples=" + samples + "|folds=" + std::to_string(spec.folds) +
+                  "|seed=" + std::to_string(spec.seed) +
+                  "|unsorted=" + std::to_string(static_cast<int>(spec.input.unsorted)) +
+                  "|duplicates=" + std::to_string(static_cast<int>(spec.input.duplicates)) +
                   "|stages=";
   for (const auto& s : spec.stages) f += s.name + ":" + s.label + ",";
   for (const auto& [label, values] : spec.options)
@@ -136,30 +173,40 @@ std::string IngestFingerprint(const IngestSpec& spec) {
 
 namespace {
 
-// Return true when spec.output_dir holds a complete ingest made with `fingerprint`.
-bool MatchingIngestExists(const IngestSpec& spec, const std::string& fingerprint) {
-  const std::string& dir = spec.output_dir;
-  for (const char* f : {"ingest.json", "store.snpf", "counts.npy", "samples.tsv", "classes.txt"})
-    if (!std::filesystem::exists(dir + "/" + f)) return false;
-  std::ifstream in(dir + "/ingest.json");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.find("\"fingerprint\": " + JsonString(fingerprint)) != std::string::npos;
+// The earlier ingest in spec.output_dir when its manifest has the key `fingerprint` and every
+// file it lists verifies; nothing otherwise (the caller redoes the ingest). Call under the lock.
+std::optional<Dataset> ReuseIngest(const IngestSpec& spec, const std::string& fingerprint) {
+  try {
+    io::Manifest manifest = io::ReadManifest(spec.output_dir, "snpflow ingest");
+    if (manifest.key != fingerprint) return std::nullopt;
+    return LoadDataset(spec.output_dir);  // verifies every file the manifest lists
+  } catch (const Error& e) {
+    if (!spec.quiet)
+      std::fprintf(stderr, "[ingest] not reusing %s: %s\n", spec.output_dir.c_str(), e.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace
 
 IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
-  const std::string fingerprint = IngestFingerprint(spec);
-  if (spec.reuse && !fingerprint.empty() && MatchingIngestExists(spec, fingerprint)) {
-    IngestResult result;
-    result.data = LoadDataset(spec.output_dir);
-    result.reused = true;
-    if (!spec.quiet)
-      std::fprintf(stderr, "[ingest] reusing %s: it holds an ingest of the same input and options "
-                   "(--force redoes the VCF pass)\n", spec.output_dir.c_str());
-    return result;
-  }
   if (spec.output_dir.empty()) throw ConfigError("no output directory; pass -o DIR");
+  const std::string fingerprint = IngestFingerprint(spec);
+  const std::string& dir = spec.output_dir;
+  std::optional<io::DirLock> lock;
+  if (spec.reuse && !fingerprint.empty() &&
+      std::filesystem::exists(dir + "/" + io::kManifestFile)) {
+    lock.emplace(io::DirLock::Acquire(dir, "snpflow ingest"));
+    if (std::optional<Dataset> data = ReuseIngest(spec, fingerprint)) {
+      IngestResult result;
+      result.data = std::move(*data);
+      result.reused = true;
+      if (!spec.quiet)
+        std::fprintf(stderr, "[ingest] reusing %s: it holds an ingest of the same input and "
+                     "options (--force redoes the VCF pass)\n", dir.c_str());
+      return result;
+    }
+  }
   if (spec.labels_path.empty()) throw ConfigError("no label file; pass --labels FILE");
   for (const auto& [label, values] : spec.options) {
     bool known = label == "store" || label == "decode-gt" || label == "count";
@@ -202,10 +249,12 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
   ctx.quiet = spec.quiet;
   ctx.input_path = spec.input.path;
 
-  bool created_dir = !std::filesystem::exists(spec.output_dir);
-  io::MakeDirs(spec.output_dir);
-  io::RemoveStaleTempFiles(spec.output_dir);  // leftovers of a killed run
+  const bool created_dir = !std::filesystem::exists(dir);
+  if (!lock) lock.emplace(io::DirLock::Acquire(dir, "snpflow ingest"));  // creates dir
   try {
+    // The commit marker goes first: from here until the new manifest is written, a killed run
+    // leaves a directory that the next run redoes, never one it reuses half-rewritten.
+    io::RemoveManifest(dir);
     for (auto& s : stages) s->Init(ctx);
     for (auto& s : sinks) s->Init(ctx);
 
@@ -276,6 +325,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
     for (auto& s : sinks) stage_names.push_back(JsonString(s->label()));
     summary.Raw("stages", JsonArray(stage_names));
     io::WriteFileAtomic(spec.output_dir + "/ingest.json", summary.str() + "\n");
+    io::WriteIngestManifest(dir, fingerprint, spec.folds);  // the commit marker, last
 
     result.data.samples = ctx.samples;
     result.data.store = store->TakeStore();
@@ -284,8 +334,10 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
   } catch (...) {
     // Leave no empty directory behind for a run that wrote nothing.
     std::error_code ec;
-    if (created_dir && std::filesystem::is_empty(spec.output_dir, ec))
-      std::filesystem::remove(spec.output_dir, ec);
+    if (created_dir) {
+      std::filesystem::remove(dir + "/" + io::kLockFile, ec);
+      if (std::filesystem::is_empty(dir, ec)) std::filesystem::remove(dir, ec);
+    }
     throw;
   }
 }

@@ -33,8 +33,8 @@ struct IngestSpec {
   /// Option values per stage label ("filter" -> {"min-maf": "0.01"}), including "store".
   std::map<std::string, OptionValues> options;
   size_t max_blocks_in_flight = 0;  // 0: automatic
-  /// Reuse output_dir when it holds an ingest of the same input file (path, size, mtime), label
-  /// file, selection, folds, seed and stage options: the store is the cache. Never for stdin.
+  /// Reuse output_dir when its manifest carries this run's cache key (IngestFingerprint) and
+  /// every file it lists verifies: the store is the cache. Never for stdin or a FIFO.
   bool reuse = true;
 };
 
@@ -48,13 +48,17 @@ struct IngestResult {
   bool reused = false;  // loaded from an earlier matching ingest; no VCF pass
 };
 
-/// Return the text that identifies an ingest's inputs and options (files by path, size, mtime),
-/// stored in ingest.json; "" when the input is stdin (never reused).
+/// Return the cache key of an ingest: snpflow's version; device, inode, size, mtime and ctime (ns)
+/// of the input, the label file and the -S file; label column, regions, folds, seed, the stage
+/// list and every stage option value. "" when an input is not a regular file (stdin, a FIFO,
+/// process substitution): such an ingest is never reused. docs/dataset.md has the rules.
 std::string IngestFingerprint(const IngestSpec& spec);
 
-/// Run the ingest. Writes into spec.output_dir: store.snpf, variants.tsv, samples.tsv,
-/// classes.txt, counts.npy, fold_<f>/{stats,embedding}.npy and ingest.json, each atomically.
-/// Throws InputError/FormatError/ConfigError naming the file and record.
+/// Run the ingest under the lock of spec.output_dir (io/dir_lock.h), or reuse the matching
+/// earlier one there. Removes the old manifest first, then writes store.snpf, variants.tsv,
+/// samples.tsv, classes.txt, counts.npy, fold_<f>/{stats,embedding}.npy and ingest.json, each
+/// atomically, and manifest.json last. Throws InputError/FormatError/ConfigError naming the file
+/// and record.
 IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec);
 
 /// Match VCF samples with the label table; build classes and stratified folds. Throws InputError

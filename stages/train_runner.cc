@@ -6,12 +6,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "io/atomic_file.h"
+#include "io/dir_lock.h"
+#include "io/manifest.h"
 #include "pipeline/error.h"
 #include "pipeline/json.h"
+#include "stages/train/saved_model.h"
 
 namespace snpflow {
 
@@ -232,6 +236,104 @@ void WritePlots(const std::string& dir, const std::vector<std::pair<int, FoldRes
   RunGnuplot(dir, "confusion", "820,760", conf, quiet);
 }
 
+// True for the files an ingest writes (IngestFiles), which may share -o with a training run
+// (`snpflow train VCF -o OUT` ingests into OUT).
+bool IsIngestFile(const std::string& rel) {
+  static const std::vector<std::string> kTop = IngestFiles(0);
+  if (std::find(kTop.begin(), kTop.end(), rel) != kTop.end()) return true;
+  return rel.rfind("fold_", 0) == 0 &&
+         (rel.size() > 10 && (rel.compare(rel.size() - 10, 10, "/stats.npy") == 0 ||
+                              (rel.size() > 14 &&
+                               rel.compare(rel.size() - 14, 14, "/embedding.npy") == 0)));
+}
+
+// The ingest entries of the manifest in `dir` (with its cache key), when an ingest lives there;
+// an empty manifest otherwise.
+io::Manifest IngestPartOf(const std::string& dir) {
+  io::Manifest part;
+  part.kind = "ingest";
+  try {
+    io::Manifest prior = io::ReadManifest(dir, "snpflow train");
+    if (prior.key.empty()) return part;
+    part.key = prior.key;
+    for (const auto& f : prior.files)
+      if (IsIngestFile(f.path)) part.files.push_back(f);
+  } catch (const Error&) {
+  }
+  return part;
+}
+
+// Start rewriting `dir`: its manifest keeps only an ingest that lives there, so a run killed
+// from now on leaves training outputs that predict refuses, and the ingest still reusable.
+io::Manifest InvalidateTrainOutputs(const std::string& dir) {
+  io::Manifest ingest = IngestPartOf(dir);
+  if (ingest.files.empty()) io::RemoveManifest(dir);
+  else io::WriteManifest(dir, ingest);
+  return ingest;
+}
+
+// Write DIR/manifest.json last: every file of the run (the top-level outputs and all regular
+// files of the trained folds' directories, model.pt, model.txt, classes.txt, ...), plus the
+// entries of an ingest in the same directory.
+void WriteTrainManifest(const std::string& dir, const std::vector<int>& folds,
+                        const io::Manifest& ingest) {
+  namespace fs = std::filesystem;
+  io::Manifest manifest;
+  manifest.kind = "train";
+  manifest.key = ingest.key;
+  std::vector<std::string> names;
+  for (const char* f : {"variants.tsv", "classes.txt", "metrics.jsonl", "predictions.tsv",
+                        "confusion.tsv", "summary.json", "training_curves.dat",
+                        "training_curves.gp", "training_curves.svg", "confusion.dat",
+                        "confusion.gp", "confusion.svg"})
+    names.push_back(f);
+  for (int f : folds) {
+    const std::string sub = "fold_" + std::to_string(f);
+    std::error_code ec;
+    std::vector<std::string> in_fold;
+    for (const auto& e : fs::directory_iterator(dir + "/" + sub, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.empty() || name[0] == '.' || name.find(".tmp") != std::string::npos) continue;
+      if (e.is_regular_file(ec) && !e.is_symlink(ec)) in_fold.push_back(sub + "/" + name);
+    }
+    std::sort(in_fold.begin(), in_fold.end());
+    names.insert(names.end(), in_fold.begin(), in_fold.end());
+  }
+  std::error_code ec;
+  for (const auto& n : names)
+    if (fs::is_regular_file(dir + "/" + n, ec)) manifest.files.push_back(io::DescribeFile(dir, n));
+  for (const auto& f : ingest.files)
+    if (manifest.Find(f.path) == nullptr) manifest.files.push_back(f);
+  io::WriteManifest(dir, manifest);
+}
+
+}  // namespace
+
+void VerifyTrainOutput(const std::string& model_dir, const std::vector<std::string>& fold_dirs) {
+  namespace fs = std::filesystem;
+  // The manifest is in the run directory: model_dir itself, or its parent for OUT/fold_<f>.
+  std::string run_dir = model_dir;
+  if (!fs::exists(fs::path(run_dir) / io::kManifestFile)) {
+    std::string parent = fs::path(model_dir).lexically_normal().parent_path().string();
+    if (!parent.empty() && fs::exists(fs::path(parent) / io::kManifestFile) &&
+        !fs::exists(fs::path(model_dir) / "variants.tsv"))
+      run_dir = parent;
+  }
+  const std::string rerun = "snpflow train ... -o " + run_dir;
+  io::Manifest manifest = io::ReadManifest(run_dir, rerun);
+  const fs::path base = fs::weakly_canonical(run_dir);
+  std::vector<std::string> required = {"variants.tsv"};
+  for (const auto& d : fold_dirs) {
+    std::string rel = fs::weakly_canonical(d).lexically_relative(base).string();
+    std::string prefix = rel == "." ? "" : rel + "/";
+    for (const char* f : {kModelFile, kModelInfoFile, kModelClassesFile})
+      required.push_back(prefix + f);
+  }
+  io::VerifyManifest(run_dir, manifest, required, rerun);
+}
+
+namespace {
+
 void PrintTable(const TrainSummary& sum, const TrainRunOptions& options, const Dataset& data) {
   std::printf("\n%s: %zu samples, %zu SNPs, %zu classes, %lld parameters\n",
               options.model.c_str(), data.samples.size(), data.store.num_variants(),
@@ -267,8 +369,8 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
                         std::to_string(samples.folds - 1));
   const std::string& out = ctx.output_dir;
   if (out.empty()) throw ConfigError("no output directory; pass -o DIR");
-  io::MakeDirs(out);
-  io::RemoveStaleTempFiles(out);  // leftovers of a killed run
+  io::DirLock lock = io::DirLock::Acquire(out, "snpflow train");  // creates `out`
+  const io::Manifest ingest_here = InvalidateTrainOutputs(out);
   WriteVariantTable(data.store.sites(), data.counts, out + "/variants.tsv");
   std::string classes_txt;
   for (const auto& c : samples.class_names) classes_txt += c + "\n";
@@ -350,6 +452,7 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
   io::WriteFileAtomic(out + "/confusion.tsv", conf);
   io::WriteFileAtomic(out + "/summary.json", SummaryJson(sum, options, data, ctx));
   if (options.plots) WritePlots(out, results, confusion, samples.class_names, ctx.quiet);
+  WriteTrainManifest(out, folds, ingest_here);  // the commit marker, last
   if (!ctx.quiet) PrintTable(sum, options, data);
   return sum;
 }

@@ -49,9 +49,17 @@ struct TrainSummary {
 /// Train `trainer` on each fold of `data` and write into ctx.output_dir: variants.tsv,
 /// classes.txt, metrics.jsonl, summary.json, predictions.tsv, confusion.tsv, fold_<f>/ (model
 /// files from the trainer), and training_curves.svg / confusion.svg. Every file is written
-/// atomically. Prints a summary table to stdout unless ctx.quiet. Returns the summary.
+/// atomically, under the lock of the directory, and manifest.json (every file with its checksum)
+/// last. Prints a summary table to stdout unless ctx.quiet. Returns the summary.
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx);
+
+/// Verify the manifest of a training run before `snpflow predict` uses it: `model_dir` is the
+/// run directory OUT or one of its fold_<f>/ (the manifest is in OUT), `fold_dirs` the fold
+/// directories to load. Each listed file must match; variants.tsv and each fold's model.pt,
+/// model.txt and classes.txt must be listed. Throws InputError (no manifest) or FormatError
+/// naming the file, saying to re-run `snpflow train`.
+void VerifyTrainOutput(const std::string& model_dir, const std::vector<std::string>& fold_dirs);
 
 
 }  // namespace snpflow
