@@ -36,6 +36,7 @@ const std::map<std::string, CommandInfo>& Commands() {
       {"export", {ExportCommand, "export a store to NumPy .npy files for other ML backends"}},
       {"train", {TrainCommand, "train Diet Networks / MLP over K folds"}},
       {"predict", {PredictViaTorchModule, "predict classes for the samples of a new VCF"}},
+      {"verify", {VerifyCommand, "check the files of an output directory against its manifest"}},
   };
   return commands;
 }

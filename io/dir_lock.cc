@@ -24,6 +24,7 @@ namespace {
 struct Held {
   int fd = -1;
   int count = 0;
+  pid_t pid = 0;  // a child after fork() inherits the map, not the lock
 };
 
 std::mutex& LockMutex() {
@@ -96,9 +97,13 @@ DirLock DirLock::Acquire(const std::string& dir, const std::string& command) {
   std::lock_guard<std::mutex> guard(LockMutex());
   auto& held = HeldLocks();
   auto it = held.find(key);
-  if (it != held.end()) {
+  if (it != held.end() && it->second.pid == getpid()) {
     ++it->second.count;
     return DirLock(key);
+  }
+  if (it != held.end()) {  // inherited through fork(): the parent's lock, not ours
+    ::close(it->second.fd);
+    held.erase(it);
   }
   const std::string path = dir + "/" + kLockFile;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -121,7 +126,7 @@ DirLock DirLock::Acquire(const std::string& dir, const std::string& command) {
       ::pwrite(fd, info.data(), info.size(), 0) != static_cast<ssize_t>(info.size())) {
     // The lock is ours; only the description of the holder is missing. Not fatal.
   }
-  held[key] = Held{fd, 1};
+  held[key] = Held{fd, 1, getpid()};
   // The temp files of killed runs go now, under the lock, where no other run writes into `dir`.
   RemoveStaleTempFiles(dir);
   return DirLock(key);
@@ -132,7 +137,7 @@ DirLock::~DirLock() {
   std::lock_guard<std::mutex> guard(LockMutex());
   auto& held = HeldLocks();
   auto it = held.find(key_);
-  if (it == held.end()) return;
+  if (it == held.end() || it->second.pid != getpid()) return;
   if (--it->second.count == 0) {
     ::close(it->second.fd);  // releases the flock
     held.erase(it);
@@ -141,7 +146,8 @@ DirLock::~DirLock() {
 
 bool DirLock::HeldByThisProcess(const std::string& dir) {
   std::lock_guard<std::mutex> guard(LockMutex());
-  return HeldLocks().count(Canonical(dir)) != 0;
+  auto it = HeldLocks().find(Canonical(dir));
+  return it != HeldLocks().end() && it->second.pid == getpid();
 }
 
 }  // namespace snpflow::io

@@ -76,6 +76,7 @@ inline void WriteIngestDir(const Dataset& data, const std::string& dir) {
   data.store.Save(dir + "/store.snpf");
   WriteSampleTable(data.samples, dir);
   WriteCountsAndFoldStats(data.counts, dir);
+  io::WriteIngestManifest(dir, "", data.samples.folds);  // what LoadDataset verifies
 }
 
 /// Write raw little-endian bytes (reference data for the Python checks).

@@ -1,0 +1,150 @@
+// The training run's manifest: `snpflow predict` verifies every file of the run before it loads
+// a model, and `snpflow train --data` verifies the ingest it trains on; a damaged file is an
+// error naming it (exit 1), never a different model or prediction.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "io/manifest.h"
+#include "tests/fixtures/test_util.h"
+
+namespace snpflow {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::CommandResult;
+using testing::ReadFile;
+using testing::RunSnpflow;
+using testing::TempDir;
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+class TrainOutputCheck : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const TempDir& d = *dir_;
+    ASSERT_EQ(RunSnpflow("simulate --samples 80 --snps 300 --seed 2 -q -o " + d / "sim.vcf.gz")
+                  .exit_code,
+              0);
+    ASSERT_EQ(RunSnpflow("ingest " + d / "sim.vcf.gz" + " --labels " + d / "sim.panel" +
+                         " --folds 3 -q -o " + d / "ing")
+                  .exit_code,
+              0);
+    CommandResult train =
+        RunSnpflow("train --data " + d / "ing" + " -o " + d / "run" +
+                   " --model mlp --train-folds 0,2 --train.epochs 2 --threads 1 -q");
+    ASSERT_EQ(train.exit_code, 0) << train.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::string Dir(const std::string& name) { return *dir_ / name; }
+  static std::string Predict(const std::string& model) {
+    return "predict --model " + model + " --vcf " + Dir("sim.vcf.gz") + " -o " +
+           Dir("pred.tsv") + " -q";
+  }
+  static TempDir* dir_;
+};
+
+TempDir* TrainOutputCheck::dir_ = nullptr;
+
+TEST_F(TrainOutputCheck, ManifestListsEveryFilePredictReads) {
+  io::Manifest m = io::ReadManifest(Dir("run"), "");
+  EXPECT_EQ(m.kind, "train");
+  for (const char* f : {"variants.tsv", "classes.txt", "summary.json", "predictions.tsv",
+                        "fold_0/model.pt", "fold_0/model.txt", "fold_0/classes.txt",
+                        "fold_2/model.pt", "fold_2/model.txt", "fold_2/classes.txt"})
+    EXPECT_NE(m.Find(f), nullptr) << f;
+  EXPECT_EQ(m.Find("fold_1/model.pt"), nullptr);  // not trained
+  EXPECT_EQ(RunSnpflow(Predict(Dir("run"))).exit_code, 0);
+  EXPECT_EQ(RunSnpflow(Predict(Dir("run/fold_2"))).exit_code, 0);
+}
+
+TEST_F(TrainOutputCheck, EveryDamagedFileFailsPredictNamingIt) {
+  const std::vector<io::ManifestEntry> files = io::ReadManifest(Dir("run"), "").files;
+  int k = 0;
+  for (const auto& f : files) {
+    // model.pt gets every kind of damage; the other files one each, in turn (LibTorch loads in
+    // each predict run, so this keeps the test short).
+    const bool model = f.path.size() > 8 && f.path.compare(f.path.size() - 8, 8, "model.pt") == 0;
+    for (int kind = 0; kind < 3; ++kind) {
+      if (!model && kind != k % 3) continue;
+      const std::string bad = Dir("bad");
+      fs::remove_all(bad);
+      fs::copy(Dir("run"), bad, fs::copy_options::recursive);
+      std::string bytes = ReadFile(bad + "/" + f.path);
+      ASSERT_FALSE(bytes.empty()) << f.path;
+      if (kind == 0) bytes[bytes.size() / 2] ^= 0x04;                  // flip a bit
+      if (kind == 1) bytes.resize(bytes.size() - 1);                   // truncate
+      if (kind == 2) bytes = bytes.substr(bytes.size() / 2) + bytes.substr(0, bytes.size() / 2);
+      if (bytes == ReadFile(Dir("run") + "/" + f.path)) continue;
+      WriteFile(bad + "/" + f.path, bytes);
+      const std::string model_dir = k % 2 ? bad : bad + "/fold_0";
+      CommandResult r = RunSnpflow(Predict(model_dir));
+      EXPECT_EQ(r.exit_code, 1) << f.path << " damage " << kind << ": " << r.err;
+      EXPECT_NE(r.err.find("'" + bad + "/" + f.path + "'"), std::string::npos)
+          << f.path << " damage " << kind << ": " << r.err;
+      EXPECT_NE(r.err.find("re-run `snpflow train ... -o " + bad + "`"), std::string::npos)
+          << r.err;
+    }
+    ++k;
+  }
+  // No manifest: an older snpflow, or a run killed before its end.
+  fs::remove_all(Dir("bad"));
+  fs::copy(Dir("run"), Dir("bad"), fs::copy_options::recursive);
+  fs::remove(Dir("bad/manifest.json"));
+  CommandResult r = RunSnpflow(Predict(Dir("bad/fold_0")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'" + Dir("bad/fold_0") + "' has no manifest.json"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(TrainOutputCheck, TrainOnADamagedIngestFailsNamingTheFile) {
+  for (const char* file : {"samples.tsv", "store.snpf", "counts.npy", "classes.txt"}) {
+    const std::string bad = Dir("bad_ing");
+    fs::remove_all(bad);
+    fs::copy(Dir("ing"), bad, fs::copy_options::recursive);
+    std::string bytes = ReadFile(bad + "/" + file);
+    bytes[bytes.size() - 2] = bytes[bytes.size() - 2] == 'A' ? 'B' : 'A';
+    WriteFile(bad + "/" + file, bytes);
+    CommandResult r = RunSnpflow("train --data " + bad + " -o " + Dir("run_bad") +
+                                 " --model mlp --train-folds 0 --train.epochs 1 -q");
+    EXPECT_EQ(r.exit_code, 1) << file << ": " << r.err;
+    EXPECT_EQ(r.err, "snpflow: error: '" + bad + "/" + file + "' does not match its checksum in " +
+                         bad + "/manifest.json (edited or corrupted?); re-run `snpflow ingest "
+                         "... -o " + bad + " --force`\n");
+    EXPECT_FALSE(fs::exists(Dir("run_bad/summary.json")));
+  }
+}
+
+// `snpflow train VCF -o OUT` ingests into OUT and trains there: one manifest lists both, the
+// ingest stays reusable, and predict verifies the run.
+TEST_F(TrainOutputCheck, TrainFromVcfSharesTheDirectoryWithItsIngest) {
+  const std::string out = Dir("both");
+  const std::string args = "train " + Dir("sim.vcf.gz") + " --labels " + Dir("sim.panel") +
+                           " --folds 3 -o " + out +
+                           " --model mlp --train-folds 1 --train.epochs 1 --threads 1 -q";
+  ASSERT_EQ(RunSnpflow(args).exit_code, 0);
+  io::Manifest m = io::ReadManifest(out, "");
+  EXPECT_EQ(m.kind, "train");
+  EXPECT_FALSE(m.key.empty());
+  for (const char* f : {"store.snpf", "counts.npy", "samples.tsv", "ingest.json",
+                        "fold_1/model.pt", "fold_1/stats.npy"})
+    EXPECT_NE(m.Find(f), nullptr) << f;
+  EXPECT_EQ(RunSnpflow("verify -q " + out).exit_code, 0);
+  EXPECT_EQ(RunSnpflow(Predict(out)).exit_code, 0);
+  CommandResult again = RunSnpflow(args.substr(0, args.size() - 3));  // not quiet
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("[ingest] reusing"), std::string::npos) << again.err;
+}
+
+}  // namespace
+}  // namespace snpflow
