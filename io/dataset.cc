@@ -160,6 +160,10 @@ void WriteIngestManifest(const std::string& dir, const std::string& key, int fol
 }
 
 Dataset LoadDataset(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw InputError("cannot read the data set '" + dir + "': no such directory; pass the output "
+                     "directory of `snpflow ingest`");
   VerifyDirectory(dir, DatasetFilesRead(), "snpflow ingest ... -o " + dir + " --force");
   Dataset data;
   data.samples.class_names = ReadLines(dir + "/classes.txt");

@@ -56,7 +56,9 @@ class TrainOutputCheck : public ::testing::Test {
 
 TempDir* TrainOutputCheck::dir_ = nullptr;
 
-TEST_F(TrainOutputCheck, ManifestListsEveryFilePredictReads) {
+// One test (ctest runs each in its own process, and the fixture trains a model): the manifest,
+// then damaged training outputs under predict, then a damaged ingest under train --data.
+TEST_F(TrainOutputCheck, ManifestListsEveryFilePredictReadsAndEachDamageIsCaught) {
   io::Manifest m = io::ReadManifest(Dir("run"), "");
   EXPECT_EQ(m.kind, "train");
   for (const char* f : {"variants.tsv", "classes.txt", "summary.json", "predictions.tsv",
@@ -66,9 +68,7 @@ TEST_F(TrainOutputCheck, ManifestListsEveryFilePredictReads) {
   EXPECT_EQ(m.Find("fold_1/model.pt"), nullptr);  // not trained
   EXPECT_EQ(RunSnpflow(Predict(Dir("run"))).exit_code, 0);
   EXPECT_EQ(RunSnpflow(Predict(Dir("run/fold_2"))).exit_code, 0);
-}
 
-TEST_F(TrainOutputCheck, DamagedFilesFailPredictNamingThem) {
   // LibTorch loads in each predict run (seconds on a busy machine), so: every kind of damage on
   // one model.pt, one kind on each other file predict reads. The check itself is one loop over
   // the manifest for every file (tests/io/manifest_test.cc, tests/cli/dataset_test.cc).
@@ -105,9 +105,8 @@ TEST_F(TrainOutputCheck, DamagedFilesFailPredictNamingThem) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("'" + Dir("bad/fold_0") + "' has no manifest.json"), std::string::npos)
       << r.err;
-}
 
-TEST_F(TrainOutputCheck, TrainOnADamagedIngestFailsNamingTheFile) {
+  // train --data on a damaged ingest.
   for (const char* file : {"samples.tsv", "store.snpf"}) {
     const std::string bad = Dir("bad_ing");
     fs::remove_all(bad);
