@@ -25,7 +25,7 @@ torch::Tensor Embedding(int64_t snps, int64_t classes) {
 TEST(GenotypeNet, DietNetGradientsReachTheAuxNetAndNoFreeFirstLayerExists) {
   torch::manual_seed(1);
   const int64_t s = 37, c = 3;
-  GenotypeNet net(Config(NetConfig::Kind::kDietNet, s, c), Embedding(s, c));
+  GenotypeNet net(Config(NetConfig::Kind::kDietNet, s, c), SnpFeatures{Embedding(s, c)});
   torch::Tensor x = torch::randn({6, s});
   torch::Tensor y = torch::tensor({0, 1, 2, 0, 1, 2}, torch::kInt64);
   torch::nn::functional::cross_entropy(net->forward(x).logits, y).backward();
@@ -48,7 +48,7 @@ TEST(GenotypeNet, DietNetGradientsReachTheAuxNetAndNoFreeFirstLayerExists) {
 TEST(GenotypeNet, MlpTrainsAFreeFirstLayer) {
   torch::manual_seed(1);
   const int64_t s = 21, c = 4;
-  GenotypeNet net(Config(NetConfig::Kind::kMlp, s, c), torch::Tensor());
+  GenotypeNet net(Config(NetConfig::Kind::kMlp, s, c), SnpFeatures{});
   torch::Tensor x = torch::randn({5, s});
   torch::Tensor y = torch::tensor({0, 1, 2, 3, 0}, torch::kInt64);
   torch::nn::functional::cross_entropy(net->forward(x).logits, y).backward();
@@ -63,7 +63,8 @@ TEST(GenotypeNet, MlpTrainsAFreeFirstLayer) {
 TEST(GenotypeNet, DecoderReconstructsInputAndGetsGradients) {
   torch::manual_seed(2);
   const int64_t s = 9, c = 2;
-  GenotypeNet net(Config(NetConfig::Kind::kDietNet, s, c, /*decoder=*/true), Embedding(s, c));
+  GenotypeNet net(Config(NetConfig::Kind::kDietNet, s, c, /*decoder=*/true),
+                  SnpFeatures{Embedding(s, c)});
   torch::Tensor x = torch::randn({4, s});
   auto out = net->forward(x);
   ASSERT_TRUE(out.reconstruction.defined());
@@ -94,7 +95,7 @@ TEST(GenotypeNet, ParameterCountsEqualTheFormulas) {
   for (const auto& [config, expected] :
        {Case{diet, 302}, Case{diet_dec, 455}, Case{mlp, 957}}) {
     torch::Tensor e = config.kind == NetConfig::Kind::kDietNet ? Embedding(s, c) : torch::Tensor();
-    EXPECT_EQ(GenotypeNet(config, e)->NumParameters(), expected);
+    EXPECT_EQ(GenotypeNet(config, SnpFeatures{e})->NumParameters(), expected);
   }
   // The paper's basic MLP on 1000 Genomes (315,345 SNPs, 26 classes, H = 100): ~31.5M.
   EXPECT_EQ(MlpParameterCount(315345, 26, 100), 31534500 + 200 + 10100 + 200 + 2626);
@@ -109,7 +110,8 @@ TEST(GenotypeNet, ShapesForOddSnpCountsAndBatchSizes) {
     for (int64_t b : {2, 3, 7}) {
       for (auto kind : {NetConfig::Kind::kDietNet, NetConfig::Kind::kMlp}) {
         NetConfig cfg = Config(kind, s, 3, kind == NetConfig::Kind::kDietNet);
-        GenotypeNet net(cfg, kind == NetConfig::Kind::kDietNet ? Embedding(s, 3) : torch::Tensor());
+        GenotypeNet net(cfg, SnpFeatures{kind == NetConfig::Kind::kDietNet ? Embedding(s, 3)
+                                                                       : torch::Tensor()});
         auto out = net->forward(torch::randn({b, s}));
         EXPECT_EQ(out.logits.sizes(), (std::vector<int64_t>{b, 3})) << s << " " << b;
         net->eval();
