@@ -39,6 +39,8 @@ declare -A IDEA=(
   [defaults]="--model dietnet"
   [mlp]="--model mlp"
   [mlp-improved]="--model mlp-improved"
+  [mlp-improved-0.8]="--model mlp-improved --train.dropout1 0.8"
+  [mlp-improved-0.2]="--model mlp-improved --train.dropout1 0.2"
 )
 IDEAS=${IDEAS:-"old lr3-drop0 prior10 cross-fit max-norm1 tanh-aux unit-norm log-freq monitor-acc
                linear linear-cross defaults mlp mlp-improved"}

@@ -44,7 +44,7 @@ GenotypeNetImpl::GenotypeNetImpl(const NetConfig& config, const SnpFeatures& fea
     const int64_t f = config.embedding_cols > 0 ? config.embedding_cols : 4 * config.n_classes;
     config_.embedding_cols = f;
     features_.embedding =
-        register_buffer("embedding", features.embedding.to(torch::kFloat32).contiguous());
+        register_buffer("embedding", features.embedding.to(torch::kFloat32).clone());
     enc1_ = register_module("enc1", torch::nn::Linear(f, config.aux_hidden));
     enc2_ = register_module("enc2", torch::nn::Linear(config.aux_hidden, h));
     if (config.decoder) {
@@ -57,10 +57,10 @@ GenotypeNetImpl::GenotypeNetImpl(const NetConfig& config, const SnpFeatures& fea
     }
     if (config.linear_path) {
       const int64_t c = config.n_classes;
-      features_.log_p = register_buffer("log_p", features.log_p.to(torch::kFloat32).contiguous());
-      features_.log_q = register_buffer("log_q", features.log_q.to(torch::kFloat32).contiguous());
-      mean_ = register_buffer("mean", mean.to(torch::kFloat32).contiguous());
-      std_ = register_buffer("std", std.to(torch::kFloat32).contiguous());
+      features_.log_p = register_buffer("log_p", features.log_p.to(torch::kFloat32).clone());
+      features_.log_q = register_buffer("log_q", features.log_q.to(torch::kFloat32).clone());
+      mean_ = register_buffer("mean", mean.to(torch::kFloat32).clone());
+      std_ = register_buffer("std", std.to(torch::kFloat32).clone());
       lin_log_t_ = register_parameter("lin_log_t", torch::zeros({1}));
       lin_b_ = register_parameter("lin_b", torch::zeros({c}));
     }

@@ -87,9 +87,6 @@ TrainConfig ToConfig(const DietNetOptions& o) {
   if (o.aux_activation != "relu" && o.aux_activation != "tanh")
     throw ConfigError("--train.aux-activation must be relu or tanh (got '" + o.aux_activation +
                       "')");
-  if (o.cross_fit && NeedsGenotypes(c.embedding) && !o.linear_path)
-    throw ConfigError("--train.cross-fit applies to the histogram and log-freq embeddings (and "
-                      "the linear path), not to --train.embedding " + o.embedding);
   c.prior = o.prior;
   c.cross_fit = o.cross_fit;
   c.normalize_embedding = o.normalize_embedding;
@@ -631,9 +628,9 @@ SavedModel SavedModel::Load(const std::string& dir) {
                       std::to_string(impl->class_names.size()) + " classes, but " + info_path +
                       " says " + std::to_string(net.n_classes));
 
-  if (net.embedding_cols < 1) throw FormatError(info_path + ": embedding_cols must be positive");
+  if (net.kind == NetConfig::Kind::kDietNet && net.embedding_cols < 1)
+    throw FormatError(info_path + ": embedding_cols must be positive");
   SnpFeatures features;  // shapes only: load() fills the buffers
-  torch::Tensor zeros_s = torch::zeros({net.n_snps});
   if (net.kind == NetConfig::Kind::kDietNet) {
     features.embedding = torch::zeros({net.n_snps, net.embedding_cols});
     if (net.linear_path) {  // two tensors: load() copies into each buffer in place
@@ -641,7 +638,7 @@ SavedModel SavedModel::Load(const std::string& dir) {
       features.log_q = torch::zeros({net.n_snps, net.n_classes});
     }
   }
-  impl->model = GenotypeNet(net, features, zeros_s, zeros_s);
+  impl->model = GenotypeNet(net, features, torch::zeros({net.n_snps}), torch::zeros({net.n_snps}));
   const std::string path = dir + "/" + kModelFile;
   torch::Tensor mean, std;
   try {

@@ -92,16 +92,62 @@ TEST(GenotypeNet, ParameterCountsEqualTheFormulas) {
   EXPECT_EQ(DietNetParameterCount(s, c, 8, 5, false), 153 + 149);
   EXPECT_EQ(DietNetParameterCount(s, c, 8, 5, true), 2 * 153 + 149);
   EXPECT_EQ(MlpParameterCount(s, c, 8), 101 * 8 + 149);
+  // Other embeddings change the aux nets' input width F; the linear path adds 1 + C.
+  EXPECT_EQ(DietNetParameterCount(s, c, 8, 5, false, 7, true), (7 * 5 + 5) + 48 + 6 + 149);
+  NetConfig diet_lin = Config(NetConfig::Kind::kDietNet, s, c);
+  diet_lin.linear_path = true;
+  diet_lin.embedding_cols = 7;
   for (const auto& [config, expected] :
-       {Case{diet, 302}, Case{diet_dec, 455}, Case{mlp, 957}}) {
-    torch::Tensor e = config.kind == NetConfig::Kind::kDietNet ? Embedding(s, c) : torch::Tensor();
-    EXPECT_EQ(GenotypeNet(config, SnpFeatures{e})->NumParameters(), expected);
+       {Case{diet, 302}, Case{diet_dec, 455}, Case{mlp, 957}, Case{diet_lin, 243}}) {
+    SnpFeatures f;
+    if (config.kind == NetConfig::Kind::kDietNet)
+      f.embedding = torch::rand({s, config.embedding_cols > 0 ? config.embedding_cols : 4 * c});
+    if (config.linear_path) f.log_p = f.log_q = torch::full({s, c}, -0.5);
+    EXPECT_EQ(GenotypeNet(config, f, torch::zeros({s}), torch::ones({s}))->NumParameters(),
+              expected);
   }
   // The paper's basic MLP on 1000 Genomes (315,345 SNPs, 26 classes, H = 100): ~31.5M.
   EXPECT_EQ(MlpParameterCount(315345, 26, 100), 31534500 + 200 + 10100 + 200 + 2626);
   // ...and Diet Networks' parameters do not grow with S.
   EXPECT_EQ(DietNetParameterCount(315345, 26, 100, 100, false),
             DietNetParameterCount(10, 26, 100, 100, false));
+}
+
+// With the linear path and the tail's output at zero, a fresh net is naive Bayes: logits are
+// t * sum_j [d_j log p_jc + (2 - d_j) log(1 - p_jc)] + 0, d_j the dosage x_j s_j + m_j.
+TEST(GenotypeNet, LinearPathStartsAtNaiveBayes) {
+  torch::manual_seed(4);
+  const int64_t s = 6, c = 3;
+  NetConfig config = Config(NetConfig::Kind::kDietNet, s, c);
+  config.linear_path = true;
+  torch::Tensor p = torch::rand({s, c}) * 0.8 + 0.1;
+  SnpFeatures f{torch::rand({s, 4 * c}), torch::log(p), torch::log1p(-p)};
+  torch::Tensor mean = torch::rand({s}) * 2, sd = torch::rand({s}) + 0.5;
+  GenotypeNet net(config, f, mean, sd);
+  net->SetTemperature(0.5);
+  net->eval();
+  torch::NoGradGuard no_grad;
+  torch::Tensor d = torch::randint(0, 3, {4, s}).to(torch::kFloat32);
+  torch::Tensor x = (d - mean) / sd;
+  torch::Tensor expected =
+      0.5 * (torch::matmul(d, torch::log(p)) + torch::matmul(2 - d, torch::log1p(-p)));
+  EXPECT_TRUE(torch::allclose(net->forward(x).logits, expected, 1e-4, 1e-4))
+      << net->forward(x).logits << expected;
+}
+
+TEST(GenotypeNet, MaxNormCapsEachUnitsIncomingWeights) {
+  torch::manual_seed(5);
+  GenotypeNet net(Config(NetConfig::Kind::kMlp, 50, 3), SnpFeatures{});
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters()) p.mul_(100);
+  }
+  net->ApplyMaxNorm(1.0);
+  auto params = net->named_parameters();
+  EXPECT_LE(params["w"].norm(2, 0).max().item<double>(), 1.0 + 1e-5);
+  EXPECT_LE(params["fc2.weight"].norm(2, 1).max().item<double>(), 1.0 + 1e-5);
+  EXPECT_LE(params["out.weight"].norm(2, 1).max().item<double>(), 1.0 + 1e-5);
+  EXPECT_GT(params["fc2.weight"].norm(2, 1).min().item<double>(), 0.99) << "rescaled, not zeroed";
 }
 
 TEST(GenotypeNet, ShapesForOddSnpCountsAndBatchSizes) {

@@ -111,6 +111,7 @@ TEST(TorchTrainer, DeterministicForASeedOnCpu) {
   testing::SyntheticSpec spec;
   spec.samples = 100;
   spec.snps = 150;
+  spec.signal = 0.05;  // losses well above 0, so a different seed shows
   Dataset data = testing::MakeSyntheticDataset(spec);
   auto run = [&](const std::string& seed) {
     FoldFixture f(data, 1, "", 16);
@@ -127,7 +128,8 @@ TEST(TorchTrainer, DeterministicForASeedOnCpu) {
   EXPECT_EQ(a.test_loss, b.test_loss);
   EXPECT_NE(a.epochs[0].train_loss, c.epochs[0].train_loss);
   EXPECT_TRUE(a.model_path.empty()) << "no output dir: nothing saved";
-  EXPECT_EQ(a.n_params, DietNetParameterCount(150, 4, 100, 100, /*decoder=*/true));
+  EXPECT_EQ(a.n_params, DietNetParameterCount(150, 4, 100, 100, /*decoder=*/true, 16,
+                                                /*linear_path=*/true));
 }
 
 TEST(TorchTrainer, DietNetLearnsStructuredData) {
@@ -139,7 +141,7 @@ TEST(TorchTrainer, DietNetLearnsStructuredData) {
   FoldFixture f(data, 2, "", 32);
   FoldResult r = MakeTrainer("dietnet", {{"epochs", "15"}, {"lr", "0.003"}})->Train(f.in);
   EXPECT_GT(r.test_accuracy, 0.8) << "chance is 0.2";
-  EXPECT_EQ(r.n_params, DietNetParameterCount(400, 5, 100, 100, false));
+  EXPECT_EQ(r.n_params, DietNetParameterCount(400, 5, 100, 100, false, 20, /*linear_path=*/true));
   for (const auto& p : r.predictions) {
     ASSERT_EQ(p.probabilities.size(), 5u);
     float sum = 0;
