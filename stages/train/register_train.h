@@ -110,12 +110,13 @@ struct MlpOptions : TorchTrainOptions {
   static void Declare(OptionSet<MlpOptions>& o) { DeclareCommon(o); }
 };
 
-/// `mlp-improved`: the paper's better-regularized baseline: hidden 50, first-layer dropout 0.8.
+/// `mlp-improved`: hidden 50 and first-layer dropout 0.2. The paper's "dropout 0.8" read as a
+/// drop probability scored 0.51 where 0.2 scored 0.69 (bench/README.md, 26 classes, 800 samples).
 struct MlpImprovedOptions : TorchTrainOptions {
   static constexpr std::string_view kName = "mlp-improved";
   MlpImprovedOptions() {
     hidden = 50;
-    dropout1 = 0.8;
+    dropout1 = 0.2;
   }
   static void Declare(OptionSet<MlpImprovedOptions>& o) { DeclareCommon(o); }
 };

@@ -554,7 +554,7 @@ void RegisterTrainStages(StageRegistry& registry) {
   registry.Add(MakeStageInfo<TorchTrainer<MlpOptions>, MlpOptions>(
       "MLP baseline (LibTorch): free S x H first layer"));
   registry.Add(MakeStageInfo<TorchTrainer<MlpImprovedOptions>, MlpImprovedOptions>(
-      "MLP baseline, hidden 50 and first-layer dropout 0.8 (LibTorch)"));
+      "MLP baseline, hidden 50 and first-layer dropout 0.2 (LibTorch)"));
 }
 
 // ---- SavedModel ----

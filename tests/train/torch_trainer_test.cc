@@ -53,7 +53,7 @@ TEST(TorchTrainer, RegistersThreeTrainersWithTheirDefaults) {
     return std::string("<none>");
   };
   EXPECT_EQ(default_of("mlp-improved", "hidden"), "50");
-  EXPECT_EQ(default_of("mlp-improved", "dropout1"), "0.8");
+  EXPECT_EQ(default_of("mlp-improved", "dropout1"), "0.2");
   EXPECT_EQ(default_of("mlp", "hidden"), "100");
   EXPECT_EQ(default_of("dietnet", "aux-hidden"), "100");
   EXPECT_EQ(default_of("dietnet", "gamma"), "0");
