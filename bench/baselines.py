@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -110,6 +111,7 @@ def main():
     parser.add_argument("export_dir")
     parser.add_argument("--methods", default="logreg,centroid,naive-bayes")
     args = parser.parse_args()
+    warnings.simplefilter("ignore")  # lbfgs convergence notes at large C; the result is used as is
     run(args.export_dir, args.methods.split(","))
 
 
