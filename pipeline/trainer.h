@@ -42,6 +42,14 @@ struct FoldInputs {
   const float* embedding = nullptr;  // n_snps x (4 * n_classes), train samples only
   const float* means = nullptr;      // n_snps, train samples only
   const float* stds = nullptr;       // n_snps
+  /// Genotype counts of each training partition separately, for trainers that cross-fit (a
+  /// training sample's own genotypes never enter its own first-layer weights): partition
+  /// train_partitions[k] has n_snps x n_classes x 4 uint16 counts (class, genotype 0/1/2/missing)
+  /// at train_counts + k * n_snps * n_classes * 4. Training partitions only: no validation or test
+  /// sample is counted here. Null when the runner does not provide them.
+  int n_train_partitions = 0;
+  const int* train_partitions = nullptr;
+  const uint16_t* train_counts = nullptr;
   BatchSource* train = nullptr;
   BatchSource* valid = nullptr;
   BatchSource* test = nullptr;
@@ -70,6 +78,7 @@ struct FoldResult {
   int64_t n_params = 0;
   std::vector<Prediction> predictions;  // test samples
   std::string model_path;
+  std::vector<std::string> warnings;  // also printed as `snpflow: warning: ...` by the trainer
 };
 
 /// A trainer stage: dietnet, mlp, or any plugin backend.

@@ -75,6 +75,20 @@ FoldStats ComputeFoldStats(const GenotypeCounts& counts, int fold) {
 
 
 
+std::vector<uint16_t> TrainPartitionCounts(const GenotypeCounts& counts, int fold,
+                                           std::vector<int>* partitions) {
+  partitions->clear();
+  for (int p = 0; p < counts.folds(); ++p)
+    if (SplitOf(p, fold, counts.folds()) == Split::kTrain) partitions->push_back(p);
+  const size_t cols = counts.classes() * 4, n_snps = counts.n_snps();
+  std::vector<uint16_t> out(partitions->size() * n_snps * cols);
+  for (size_t k = 0; k < partitions->size(); ++k)
+    for (size_t j = 0; j < n_snps; ++j)
+      std::copy_n(counts.of(j) + static_cast<size_t>((*partitions)[k]) * cols, cols,
+                  out.data() + (k * n_snps + j) * cols);
+  return out;
+}
+
 void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& dir) {
   io::WriteCounts(counts, dir + "/counts.npy");
   for (int f = 0; f < counts.folds(); ++f) {

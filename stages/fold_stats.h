@@ -28,6 +28,12 @@ struct FoldStats {
 /// Sum the counts of fold `fold`'s training partitions (all but test = fold and valid = fold+1).
 FoldStats ComputeFoldStats(const GenotypeCounts& counts, int fold);
 
+/// The counts of fold `fold`'s training partitions one by one, for cross-fitting trainers
+/// (FoldInputs::train_counts): partitions->size() x n_snps x classes x 4, partition-major.
+/// Memory: 2 bytes x training partitions x SNPs x 4C (3 x 315K x 104: 197 MB).
+std::vector<uint16_t> TrainPartitionCounts(const GenotypeCounts& counts, int fold,
+                                           std::vector<int>* partitions);
+
 
 /// Write counts.npy, and fold_<f>/stats.npy (n_snps x 2: mean, std) and fold_<f>/embedding.npy
 /// (n_snps x 4C) for every fold, into `dir`.

@@ -388,6 +388,8 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
     FoldStats stats = ComputeFoldStats(data.counts, fold);
     std::vector<float> lut = stats.Lut();
     FoldSplit split = SplitFold(samples, fold);
+    std::vector<int> train_parts;
+    std::vector<uint16_t> train_counts = TrainPartitionCounts(data.counts, fold, &train_parts);
     auto labels_of = [&](const std::vector<int64_t>& idx) {
       std::vector<int64_t> l;
       l.reserve(idx.size());
@@ -408,6 +410,9 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
     in.embedding = stats.embedding.data();
     in.means = stats.mean.data();
     in.stds = stats.std.data();
+    in.n_train_partitions = static_cast<int>(train_parts.size());
+    in.train_partitions = train_parts.data();
+    in.train_counts = train_counts.data();
     in.train = &train;
     in.valid = &valid;
     in.test = &test;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "stages/train/register_train.h"
 #include "stages/train/saved_model.h"
 #include "stages/train/torch_errors.h"
+#include "stages/train/snp_features.h"
 
 namespace snpflow {
 
@@ -35,9 +37,25 @@ struct TrainConfig {
   double gamma = 0;
   int threads = 0;
   int64_t seed = 0;
+  bool monitor_accuracy = false;
+  std::string monitor = "valid-loss";
+  double max_norm = 0;
+  // dietnet
+  EmbeddingKind embedding = EmbeddingKind::kHistogram;
+  double prior = 0;
+  bool cross_fit = false;
+  bool normalize_embedding = false;
+  int embedding_dim = 100;
+  int snp2vec_epochs = 50;
 };
 
+/// Refuse to hold the training genotype matrix (random, raw, snp2vec) above this many bytes.
+constexpr double kMaxGenotypeMatrixBytes = 2.0 * (1ull << 30);
+
 TrainConfig CommonConfig(const TorchTrainOptions& o, std::string_view stage) {
+  if (o.monitor != "valid-loss" && o.monitor != "valid-accuracy")
+    throw ConfigError("--train.monitor must be valid-loss or valid-accuracy (got '" + o.monitor +
+                      "')");
   TrainConfig c;
   c.stage = std::string(stage);
   c.epochs = o.epochs;
@@ -49,6 +67,9 @@ TrainConfig CommonConfig(const TorchTrainOptions& o, std::string_view stage) {
   c.net.hidden = o.hidden;
   c.net.dropout1 = o.dropout1;
   c.net.dropout2 = o.dropout2;
+  c.monitor = o.monitor;
+  c.monitor_accuracy = o.monitor == "valid-accuracy";
+  c.max_norm = o.max_norm;
   return c;
 }
 
@@ -59,6 +80,20 @@ TrainConfig ToConfig(const DietNetOptions& o) {
   c.net.aux_hidden = o.aux_hidden;
   c.net.decoder = o.gamma > 0;
   c.gamma = o.gamma;
+  c.embedding = ParseEmbeddingKind(o.embedding, "--train.embedding");
+  if (o.prior < 0) throw ConfigError("--train.prior must not be negative");
+  if (o.embedding_dim < 1) throw ConfigError("--train.embedding-dim must be at least 1");
+  if (o.snp2vec_epochs < 1) throw ConfigError("--train.snp2vec-epochs must be at least 1");
+  if (o.aux_activation != "relu" && o.aux_activation != "tanh")
+    throw ConfigError("--train.aux-activation must be relu or tanh (got '" + o.aux_activation +
+                      "')");
+  c.prior = o.prior;
+  c.cross_fit = o.cross_fit;
+  c.normalize_embedding = o.normalize_embedding;
+  c.embedding_dim = o.embedding_dim;
+  c.snp2vec_epochs = o.snp2vec_epochs;
+  c.net.aux_tanh = o.aux_activation == "tanh";
+  c.net.linear_path = o.linear_path;
   return c;
 }
 
@@ -80,7 +115,7 @@ struct EvalResult {
 EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Prediction>* predictions) {
   model->eval();
   torch::NoGradGuard no_grad;
-  torch::Tensor w_enc = model->EncoderWeights();  // once per pass, not per batch
+  GenotypeNetImpl::FirstLayer w = model->Weights();  // once per pass, not per batch
   source.Start(0);
   Batch b;
   double loss_sum = 0;
@@ -89,7 +124,7 @@ EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Predict
     torch::Tensor x = torch::from_blob(const_cast<float*>(b.x), {b.rows, b.cols}, torch::kFloat32);
     torch::Tensor y =
         torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64);
-    torch::Tensor logits = model->forward(x, w_enc).logits;
+    torch::Tensor logits = model->forward(x, &w).logits;
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, y,
                     torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
@@ -147,7 +182,11 @@ std::string ModelInfo(const TrainConfig& cfg, const NetConfig& net, int fold, in
     << "aux_hidden = " << net.aux_hidden << "\n"
     << "dropout1 = " << FormatDoubleOption(net.dropout1) << "\n"
     << "dropout2 = " << FormatDoubleOption(net.dropout2) << "\n"
-    << "decoder = " << (net.decoder ? 1 : 0) << "\n";
+    << "decoder = " << (net.decoder ? 1 : 0) << "\n"
+    << "embedding = " << EmbeddingKindName(cfg.embedding) << "\n"
+    << "embedding_cols = " << net.embedding_cols << "\n"
+    << "aux_tanh = " << (net.aux_tanh ? 1 : 0) << "\n"
+    << "linear_path = " << (net.linear_path ? 1 : 0) << "\n";
   return s.str();
 }
 
@@ -179,6 +218,129 @@ std::string SaveModel(GenotypeNet& model, const TrainConfig& cfg, const FoldInpu
   return path;
 }
 
+/// Return the fold's training genotypes, N_train x S floats (normalized), rows in sample order.
+/// Memory: 4 bytes x N_train x S (e.g. 780 x 8,000: 25 MB; 2,070 x 315K: 2.6 GB, refused).
+torch::Tensor ReadTrainingGenotypes(const TrainConfig& cfg, const FoldInputs& fold) {
+  const int64_t n = fold.train->num_samples(), s = fold.n_snps;
+  const double bytes = 4.0 * static_cast<double>(n) * static_cast<double>(s);
+  if (bytes > kMaxGenotypeMatrixBytes) {
+    char gib[32];
+    std::snprintf(gib, sizeof gib, "%.1f", bytes / (1ull << 30));
+    throw ConfigError("--train.embedding " + EmbeddingKindName(cfg.embedding) +
+                      " holds the training genotypes in memory: " + std::to_string(n) +
+                      " samples x " + std::to_string(s) + " SNPs x 4 bytes = " + gib +
+                      " GiB, above the 2 GiB bound; use --train.embedding histogram or log-freq, "
+                      "or fewer SNPs");
+  }
+  torch::Tensor g = torch::empty({n, s}, torch::kFloat32);
+  std::vector<int64_t> ids;
+  fold.train->Start(0);
+  Batch b;
+  int64_t row = 0;
+  while (fold.train->Next(&b)) {
+    if (row + b.rows > n) throw Error("fold " + std::to_string(fold.fold) + ": the training "
+                                      "source yields more rows than num_samples()");
+    std::memcpy(g.data_ptr<float>() + row * s, b.x, sizeof(float) * b.rows * s);
+    ids.insert(ids.end(), b.samples, b.samples + b.rows);
+    row += b.rows;
+  }
+  torch::Tensor order = torch::tensor(ids, torch::kInt64).argsort();
+  return g.narrow(0, 0, row).index_select(0, order);
+}
+
+/// The SnpFeatures of fold `fold` from all its training partitions, or (leave_out != nullptr)
+/// from all but training partition slot *leave_out (cross-fitting). `genotype_embedding` caches
+/// the random/raw/snp2vec embedding, built on first use.
+SnpFeatures BuildFeatures(const TrainConfig& cfg, const FoldInputs& fold, const torch::Tensor& std,
+                          const int* leave_out, torch::Tensor* genotype_embedding) {
+  const NetConfig& net = cfg.net;
+  const bool have_counts = fold.train_counts != nullptr && fold.n_train_partitions > 0;
+  const bool need_counts = leave_out != nullptr || cfg.prior > 0 || net.linear_path ||
+                           cfg.embedding == EmbeddingKind::kLogFreq;
+  if (need_counts && !have_counts)
+    throw Error("trainer '" + cfg.stage + "': fold " + std::to_string(fold.fold) +
+                " has no per-partition counts (FoldInputs::train_counts), which --train.prior, "
+                "--train.cross-fit, --train.linear-path and --train.embedding log-freq need");
+  torch::Tensor counts;
+  if (have_counts) {
+    std::vector<int> parts;
+    for (int k = 0; k < fold.n_train_partitions; ++k)
+      if (leave_out == nullptr || k != *leave_out) parts.push_back(k);
+    counts = SumPartitionCounts(fold.train_counts, fold.n_snps, fold.n_classes, parts);
+  }
+  SnpFeatures f;
+  switch (cfg.embedding) {
+    case EmbeddingKind::kHistogram:
+      if (have_counts) {
+        f.embedding = HistogramEmbedding(counts, cfg.prior);
+      } else if (fold.embedding != nullptr) {
+        f.embedding = torch::from_blob(const_cast<float*>(fold.embedding),
+                                       {fold.n_snps, 4 * fold.n_classes}, torch::kFloat32)
+                          .clone();
+      } else {
+        throw Error("trainer 'dietnet': fold " + std::to_string(fold.fold) + " has no embedding");
+      }
+      break;
+    case EmbeddingKind::kLogFreq:
+      f.embedding = LogFreqEmbedding(AlleleFrequencies(counts, cfg.prior), std);
+      break;
+    default:
+      if (!genotype_embedding->defined())
+        *genotype_embedding = GenotypeEmbedding(cfg.embedding, ReadTrainingGenotypes(cfg, fold),
+                                                cfg.embedding_dim, cfg.snp2vec_epochs);
+      f.embedding = *genotype_embedding;
+  }
+  if (cfg.normalize_embedding) f.embedding = NormalizeColumns(f.embedding);
+  if (net.linear_path) {
+    torch::Tensor freq = AlleleFrequencies(counts, cfg.prior);
+    f.log_p = torch::log(freq).to(torch::kFloat32);
+    f.log_q = torch::log1p(-freq).to(torch::kFloat32);
+  }
+  return f;
+}
+
+/// The linear path's temperature: the t minimizing the cross-entropy of t * (naive Bayes scores)
+/// over the training samples, each scored with `weights[slot[partition]]` (cross-fitted: from the
+/// other training partitions), or with weights[0] when `slot` is empty. Training data only.
+double CalibrateTemperature(const FoldInputs& fold,
+                            const std::vector<GenotypeNetImpl::FirstLayer>& weights,
+                            const std::vector<int>& slot) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> scores, labels;
+  fold.train->Start(0);
+  Batch b;
+  while (fold.train->Next(&b)) {
+    torch::Tensor x = torch::from_blob(const_cast<float*>(b.x), {b.rows, b.cols}, torch::kFloat32);
+    torch::Tensor sc = torch::empty({b.rows, fold.n_classes});
+    for (int64_t i = 0; i < b.rows; ++i) {
+      size_t k = 0;
+      if (!slot.empty())
+        k = static_cast<size_t>(slot[static_cast<size_t>(
+            fold.ctx->samples.partition[static_cast<size_t>(b.samples[i])])]);
+      sc[i] = torch::matmul(x[i], weights[k].lin) + weights[k].lin_const;
+    }
+    scores.push_back(sc.to(torch::kFloat64));
+    labels.push_back(torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64)
+                         .clone());
+  }
+  torch::Tensor s = torch::cat(scores), y = torch::cat(labels);
+  auto loss = [&](double u) {
+    return torch::nn::functional::cross_entropy(s * std::exp(u), y).item<double>();
+  };
+  // The loss is convex in t, so unimodal in u = log t: golden-section search.
+  double lo = -16, hi = 4;
+  const double r = (std::sqrt(5.0) - 1) / 2;
+  double u1 = hi - r * (hi - lo), u2 = lo + r * (hi - lo), f1 = loss(u1), f2 = loss(u2);
+  for (int it = 0; it < 60; ++it) {
+    if (f1 < f2) {
+      hi = u2, u2 = u1, f2 = f1, u1 = hi - r * (hi - lo), f1 = loss(u1);
+    } else {
+      lo = u1, u1 = u2, f1 = f2, u2 = lo + r * (hi - lo), f2 = loss(u2);
+    }
+  }
+  return std::exp((lo + hi) / 2);
+}
+
 FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   if (fold.train == nullptr || fold.valid == nullptr || fold.test == nullptr || fold.ctx == nullptr)
     throw Error("trainer '" + cfg.stage + "': fold " + std::to_string(fold.fold) +
@@ -195,8 +357,6 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   NetConfig net = cfg.net;
   net.n_snps = fold.n_snps;
   net.n_classes = fold.n_classes;
-  if (net.kind == NetConfig::Kind::kDietNet && fold.embedding == nullptr)
-    throw Error("trainer 'dietnet': fold " + std::to_string(fold.fold) + " has no embedding");
 
   const RunContext& ctx = *fold.ctx;
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(ctx.threads, 1);
@@ -204,21 +364,48 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   const uint64_t seed = cfg.seed > 0 ? static_cast<uint64_t>(cfg.seed) : ctx.seed;
   torch::manual_seed(MixSeed(seed, 0x70C4, static_cast<uint64_t>(fold.fold)));
 
-  torch::Tensor embedding;
+  // The SNP features of all training partitions (used at evaluation) and, when cross-fitting,
+  // of each training partition's complement (used for that partition's training batches).
+  SnpFeatures features;
+  std::vector<SnpFeatures> partition_features;
+  std::vector<int> partition_slot;  // partition -> index into partition_features, or -1
+  torch::Tensor mean, std;
   if (net.kind == NetConfig::Kind::kDietNet) {
-    embedding = torch::from_blob(const_cast<float*>(fold.embedding),
-                                 {net.n_snps, net.embedding_cols()}, torch::kFloat32)
-                    .clone();
+    mean = torch::from_blob(const_cast<float*>(fold.means), {net.n_snps}, torch::kFloat32).clone();
+    std = torch::from_blob(const_cast<float*>(fold.stds), {net.n_snps}, torch::kFloat32).clone();
+    torch::Tensor genotype_embedding;
+    features = BuildFeatures(cfg, fold, std, nullptr, &genotype_embedding);
+    net.embedding_cols = features.embedding.size(1);
+    if (cfg.cross_fit) {
+      partition_slot.assign(static_cast<size_t>(ctx.samples.folds), -1);
+      for (int k = 0; k < fold.n_train_partitions; ++k) {
+        partition_slot[static_cast<size_t>(fold.train_partitions[k])] = k;
+        // (random/raw/snp2vec: the same embedding; only the linear path is cross-fitted)
+        partition_features.push_back(BuildFeatures(cfg, fold, std, &k, &genotype_embedding));
+      }
+    }
   }
-  GenotypeNet model(net, embedding);
+  GenotypeNet model(net, features, mean, std);
+  if (net.linear_path) {
+    std::vector<GenotypeNetImpl::FirstLayer> weights;
+    torch::NoGradGuard no_grad;
+    if (partition_features.empty()) {
+      weights.push_back(model->Weights());
+    } else {
+      for (auto& pf : partition_features) weights.push_back(model->Weights(&pf));
+    }
+    model->SetTemperature(CalibrateTemperature(fold, weights, partition_slot));
+  }
   torch::optim::Adam optimizer(
       model->parameters(), torch::optim::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay));
 
   FoldResult result;
   result.n_params = model->NumParameters();
   double best_loss = std::numeric_limits<double>::infinity();
+  double best_accuracy = -1;
   std::vector<torch::Tensor> best_state = Snapshot(model);
   int since_best = 0;
+  bool early_stopped = false;
   for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
     auto t0 = std::chrono::steady_clock::now();
     double wait0 = fold.train->wait_seconds() + fold.valid->wait_seconds();
@@ -233,7 +420,31 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
           torch::from_blob(const_cast<float*>(b.x), {b.rows, b.cols}, torch::kFloat32);
       torch::Tensor y =
           torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64);
-      GenotypeNetImpl::Output out = model->forward(x);
+      GenotypeNetImpl::Output out;
+      if (partition_features.empty()) {
+        out = model->forward(x);
+      } else {
+        // Cross-fitting: rows of partition p use weights from the other training partitions.
+        std::vector<std::vector<int64_t>> rows(partition_features.size());
+        for (int64_t i = 0; i < b.rows; ++i) {
+          int p = ctx.samples.partition[static_cast<size_t>(b.samples[i])];
+          int k = p >= 0 && p < static_cast<int>(partition_slot.size()) ? partition_slot[p] : -1;
+          if (k < 0)
+            throw Error("trainer '" + cfg.stage + "': a training batch of fold " +
+                        std::to_string(fold.fold) + " holds sample " +
+                        std::to_string(b.samples[i]) + " of partition " + std::to_string(p) +
+                        ", which is not a training partition");
+          rows[static_cast<size_t>(k)].push_back(i);
+        }
+        std::vector<torch::Tensor> groups;
+        std::vector<GenotypeNetImpl::FirstLayer> weights;
+        for (size_t k = 0; k < rows.size(); ++k) {
+          if (rows[k].empty()) continue;
+          groups.push_back(torch::tensor(rows[k], torch::kInt64));
+          weights.push_back(model->Weights(&partition_features[k]));
+        }
+        out = model->ForwardGrouped(x, groups, weights);
+      }
       torch::Tensor ce = torch::nn::functional::cross_entropy(out.logits, y);
       torch::Tensor loss = ce;
       if (out.reconstruction.defined())
@@ -241,6 +452,7 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
+      if (cfg.max_norm > 0) model->ApplyMaxNorm(cfg.max_norm);
       loss_sum += ce.item<double>() * static_cast<double>(b.rows);
       correct += out.logits.argmax(1).eq(y).sum().item<int64_t>();
       n += b.rows;
@@ -262,14 +474,29 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
                    cfg.stage.c_str(), fold.fold, epoch, m.train_loss, m.train_accuracy,
                    m.valid_loss, m.valid_accuracy, m.seconds);
     }
-    if (valid.loss < best_loss) {
+    // valid-accuracy: the paper code's rule, a higher accuracy, or the same with a lower loss.
+    const bool better = cfg.monitor_accuracy
+                            ? valid.accuracy > best_accuracy ||
+                                  (valid.accuracy == best_accuracy && valid.loss < best_loss)
+                            : valid.loss < best_loss;
+    if (better) {
       best_loss = valid.loss;
+      best_accuracy = valid.accuracy;
       result.best_epoch = epoch;
       best_state = Snapshot(model);
       since_best = 0;
     } else if (++since_best >= cfg.patience) {
+      early_stopped = true;
       break;
     }
+  }
+  // Still improving at the cap: the best epoch is within the last `patience` epochs.
+  if (!early_stopped && result.best_epoch >= cfg.epochs - cfg.patience) {
+    result.warnings.push_back("fold " + std::to_string(fold.fold) + " stopped at the epoch cap (" +
+                              std::to_string(cfg.epochs) + ") while the validation " +
+                              cfg.monitor.substr(6) +
+                              " was still improving; raise --train.epochs");
+    std::fprintf(stderr, "snpflow: warning: %s\n", result.warnings.back().c_str());
   }
   Restore(model, best_state);
   EvalResult test = Evaluate(model, *fold.test, &result.predictions);
@@ -327,7 +554,7 @@ void RegisterTrainStages(StageRegistry& registry) {
   registry.Add(MakeStageInfo<TorchTrainer<MlpOptions>, MlpOptions>(
       "MLP baseline (LibTorch): free S x H first layer"));
   registry.Add(MakeStageInfo<TorchTrainer<MlpImprovedOptions>, MlpImprovedOptions>(
-      "MLP baseline, hidden 50 and first-layer dropout 0.8 (LibTorch)"));
+      "MLP baseline, hidden 50 and first-layer dropout 0.2 (LibTorch)"));
 }
 
 // ---- SavedModel ----
@@ -338,7 +565,7 @@ struct SavedModel::Impl {
   std::vector<std::string> class_names;
   std::vector<float> mean, std;
   GenotypeNet model{nullptr};
-  torch::Tensor w_enc;
+  GenotypeNetImpl::FirstLayer w;
 };
 
 SavedModel::SavedModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -383,6 +610,12 @@ SavedModel SavedModel::Load(const std::string& dir) {
   net.dropout1 = get_double("dropout1");
   net.dropout2 = get_double("dropout2");
   net.decoder = get_int("decoder") != 0;
+  auto get_int_or = [&](const std::string& key, int64_t fallback) {  // keys added later
+    return kv.count(key) ? get_int(key) : fallback;
+  };
+  net.embedding_cols = get_int_or("embedding_cols", 4 * net.n_classes);
+  net.aux_tanh = get_int_or("aux_tanh", 0) != 0;
+  net.linear_path = get_int_or("linear_path", 0) != 0;
   if (net.n_snps < 1 || net.n_classes < 1 || net.hidden < 1 || net.aux_hidden < 1)
     throw FormatError(info_path + ": sizes must be positive");
 
@@ -395,9 +628,17 @@ SavedModel SavedModel::Load(const std::string& dir) {
                       std::to_string(impl->class_names.size()) + " classes, but " + info_path +
                       " says " + std::to_string(net.n_classes));
 
-  torch::Tensor embedding;
-  if (net.kind == NetConfig::Kind::kDietNet) embedding = torch::zeros({net.n_snps, net.embedding_cols()});
-  impl->model = GenotypeNet(net, embedding);
+  if (net.kind == NetConfig::Kind::kDietNet && net.embedding_cols < 1)
+    throw FormatError(info_path + ": embedding_cols must be positive");
+  SnpFeatures features;  // shapes only: load() fills the buffers
+  if (net.kind == NetConfig::Kind::kDietNet) {
+    features.embedding = torch::zeros({net.n_snps, net.embedding_cols});
+    if (net.linear_path) {  // two tensors: load() copies into each buffer in place
+      features.log_p = torch::zeros({net.n_snps, net.n_classes});
+      features.log_q = torch::zeros({net.n_snps, net.n_classes});
+    }
+  }
+  impl->model = GenotypeNet(net, features, torch::zeros({net.n_snps}), torch::zeros({net.n_snps}));
   const std::string path = dir + "/" + kModelFile;
   torch::Tensor mean, std;
   try {
@@ -420,7 +661,7 @@ SavedModel SavedModel::Load(const std::string& dir) {
   impl->model->eval();
   {
     torch::NoGradGuard no_grad;
-    impl->w_enc = impl->model->EncoderWeights().detach();
+    impl->w = impl->model->Weights();
   }
   return SavedModel(std::move(impl));
 }
@@ -444,7 +685,7 @@ std::vector<float> SavedModel::Predict(const float* x, int64_t rows, int threads
   if (threads > 0) at::set_num_threads(threads);
   torch::NoGradGuard no_grad;
   torch::Tensor xt = torch::from_blob(const_cast<float*>(x), {rows, num_snps()}, torch::kFloat32);
-  torch::Tensor probs = torch::softmax(impl_->model->forward(xt, impl_->w_enc).logits, 1)
+  torch::Tensor probs = torch::softmax(impl_->model->forward(xt, &impl_->w).logits, 1)
                             .contiguous();
   return std::vector<float>(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
 }

@@ -138,7 +138,7 @@ TEST(OptionValues, StagesVerboseShowsDeclaredRanges) {
   EXPECT_NE(r.out.find("[default: 0; range: [0, 0.5]]"), std::string::npos) << r.out;  // min-maf
   EXPECT_NE(r.out.find("[default: 3; range: 1..19]"), std::string::npos) << r.out;  // zstd-level
   if (HaveTorch())
-    EXPECT_NE(r.out.find("[default: 100; range: 1..1000000]"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("[default: 200; range: 1..1000000]"), std::string::npos) << r.out;  // epochs
 }
 
 }  // namespace

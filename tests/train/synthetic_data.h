@@ -21,10 +21,14 @@ struct SyntheticSpec {
   double signal = 0.25;      // sd of the class frequency shift; 0: no structure
   bool random_labels = false;  // labels independent of genotypes (for overfitting tests)
   double missing_rate = 0.02;
+  /// >= 0: the samples of this partition get genotypes from another random stream (the other
+  /// samples' genotypes stay the same), for leakage tests.
+  int scramble_partition = -1;
 };
 
 inline Dataset MakeSyntheticDataset(const SyntheticSpec& spec) {
   std::mt19937_64 rng(spec.seed);
+  std::mt19937_64 other(spec.seed ^ 0x5C4A3B1E);
   std::uniform_real_distribution<double> unif(0.0, 1.0);
   std::normal_distribution<double> normal(0.0, 1.0);
   Dataset data;
@@ -59,6 +63,7 @@ inline Dataset MakeSyntheticDataset(const SyntheticSpec& spec) {
       double p = freq[genotype_class[i]];
       uint8_t g = static_cast<uint8_t>((unif(rng) < p) + (unif(rng) < p));
       if (unif(rng) < spec.missing_rate) g = 3;
+      if (t.partition[i] == spec.scramble_partition) g = static_cast<uint8_t>(other() % 4);
       codes[i] = g;
       row[(static_cast<size_t>(t.partition[i]) * spec.classes + t.label[i]) * 4 + g] += 1;
     }
