@@ -242,22 +242,91 @@ class HeaderParser {
   const std::string& path_;
 };
 
-std::string DecompressZstd(const std::string& bytes, const std::string& path) {
+/// Where the data starts and how many data bytes the header asks for.
+struct NpyLayout {
+  std::string dtype;
+  std::vector<uint64_t> shape;
+  size_t data_offset = 0;
+  uint64_t expected = 0;  // prod(shape) * itemsize, checked for overflow
+};
+
+/// Bytes of the preamble + header dict, or 0 when `bytes` is too short to tell. Throws on a bad
+/// magic or an unsupported version.
+size_t HeaderEnd(std::string_view bytes, const std::string& path) {
+  HeaderParser fail_only("", path);
+  if (bytes.size() < 10) return 0;
+  if (bytes.compare(0, sizeof(kNpyMagic), std::string_view(kNpyMagic, sizeof(kNpyMagic))) != 0)
+    fail_only.Fail("bad magic");
+  const uint8_t major = static_cast<uint8_t>(bytes[6]);
+  if (major == 1)
+    return 10 + (static_cast<uint8_t>(bytes[8]) | (static_cast<uint8_t>(bytes[9]) << 8));
+  if (major != 2 && major != 3)
+    fail_only.Fail("format version " + std::to_string(major) + " is not supported");
+  if (bytes.size() < 12) return 0;
+  size_t header_len = 0;
+  for (int i = 11; i >= 8; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[i]);
+  return 12 + header_len;  // header_len < 2^32: no overflow
+}
+
+/// Parse the header of a whole .npy held in `bytes`; every count is checked before use.
+NpyLayout ParseLayout(std::string_view bytes, const std::string& path) {
+  HeaderParser fail_only("", path);
+  if (bytes.size() < 10) {
+    if (bytes.size() < sizeof(kNpyMagic) ||
+        bytes.compare(0, sizeof(kNpyMagic), std::string_view(kNpyMagic, sizeof(kNpyMagic))) != 0)
+      fail_only.Fail("bad magic");
+    fail_only.Fail("truncated header");
+  }
+  const size_t data_offset = HeaderEnd(bytes, path);
+  if (data_offset == 0 || data_offset > bytes.size()) fail_only.Fail("truncated header");
+  const size_t preamble = static_cast<uint8_t>(bytes[6]) == 1 ? 10 : 12;
+  HeaderParser parser(bytes.substr(preamble, data_offset - preamble), path);
+
+  NpyLayout layout;
+  layout.data_offset = data_offset;
+  layout.dtype = parser.Descr();
+  const size_t itemsize = ItemSize(layout.dtype);
+  if (itemsize == 0) parser.Fail("unsupported dtype '" + layout.dtype + "'");
+  if (layout.dtype[0] == '>' && itemsize > 1)
+    parser.Fail("big-endian dtype '" + layout.dtype + "' is not supported");
+  if (parser.FortranOrder()) parser.Fail("Fortran-order arrays are not supported");
+  layout.shape = parser.Shape();
+  if (!ByteCount(layout.shape, itemsize, &layout.expected))
+    parser.Fail("shape " + ShapeText(layout.shape) + " of '" + layout.dtype + "' is too large");
+  return layout;
+}
+
+/// Decompress a zstd-compressed .npy. Output grows only as the stream produces it, and stops as
+/// soon as it exceeds what the decompressed header asks for, so neither a lying frame header
+/// nor a decompression bomb makes us allocate more than the array the file describes.
+std::vector<uint8_t> DecompressZstd(const std::vector<uint8_t>& bytes, const std::string& path) {
   std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(),
                                                               ZSTD_freeDStream);
-  std::string out;
+  std::vector<uint8_t> out;
   const unsigned long long content = ZSTD_getFrameContentSize(bytes.data(), bytes.size());
   if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR &&
-      content <= bytes.size() * 1024ull)
+      content <= bytes.size() * 64ull)
     out.reserve(content);  // only a hint; a lying header cannot make us allocate much
-  std::vector<char> buf(ZSTD_DStreamOutSize());
+  std::vector<uint8_t> buf(ZSTD_DStreamOutSize());
   ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+  uint64_t limit = std::numeric_limits<uint64_t>::max();
   for (;;) {
     ZSTD_outBuffer o{buf.data(), buf.size(), 0};
     const size_t left = ZSTD_decompressStream(ds.get(), &o, &in);
     if (ZSTD_isError(left))
       throw FormatError(path + ": corrupted zstd stream (" + ZSTD_getErrorName(left) + ")");
-    out.append(buf.data(), o.pos);
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(o.pos));
+    if (limit == std::numeric_limits<uint64_t>::max()) {
+      const std::string_view view(reinterpret_cast<const char*>(out.data()), out.size());
+      const size_t header_end = HeaderEnd(view, path);
+      if (header_end != 0 && header_end <= out.size()) {
+        const NpyLayout layout = ParseLayout(view, path);
+        limit = layout.data_offset + layout.expected;  // data_offset < 2^33: no overflow
+      }
+    }
+    if (out.size() > limit)
+      HeaderParser("", path).Fail("trailing bytes: the decompressed data is longer than its "
+                                  "shape says");
     if (in.pos == in.size && (left == 0 || o.pos < o.size)) {
       // All input consumed and the decoder has flushed what it could: done, or cut short.
       if (left != 0) throw FormatError(path + ": truncated zstd stream");
@@ -273,49 +342,30 @@ NpyArray ReadNpy(const std::string& path) {
   if (!file)
     throw InputError("cannot open '" + path + "': " + std::strerror(errno) + "; check the path");
   file.seekg(0, std::ios::end);
-  std::string bytes(static_cast<size_t>(std::max<std::streamoff>(file.tellg(), 0)), '\0');
+  std::vector<uint8_t> bytes(static_cast<size_t>(std::max<std::streamoff>(file.tellg(), 0)));
   file.seekg(0, std::ios::beg);
-  if (!file.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+  if (!file.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size())))
     throw InputError("cannot read '" + path + "': " + std::strerror(errno));
 
   if (bytes.size() >= 4) {
     uint32_t magic = 0;
-    for (int i = 3; i >= 0; --i) magic = (magic << 8) | static_cast<uint8_t>(bytes[i]);
+    for (int i = 3; i >= 0; --i) magic = (magic << 8) | bytes[i];
     if (magic == kZstdMagic) bytes = DecompressZstd(bytes, path);
   }
-  HeaderParser fail_only("", path);
-  if (bytes.size() < 10 || bytes.compare(0, sizeof(kNpyMagic), kNpyMagic, sizeof(kNpyMagic)) != 0)
-    fail_only.Fail("bad magic");
-  const uint8_t major = static_cast<uint8_t>(bytes[6]);
-  size_t header_len = 0, data_offset = 0;
-  if (major == 1) {
-    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<uint8_t>(bytes[9]) << 8);
-    data_offset = 10 + header_len;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) fail_only.Fail("truncated header");
-    for (int i = 11; i >= 8; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[i]);
-    data_offset = 12 + header_len;
-  } else {
-    fail_only.Fail("format version " + std::to_string(major) + " is not supported");
-  }
-  if (data_offset > bytes.size()) fail_only.Fail("truncated header");
-  HeaderParser parser(std::string_view(bytes).substr(data_offset - header_len, header_len), path);
-
+  NpyLayout layout =
+      ParseLayout(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
+  const uint64_t have = bytes.size() - layout.data_offset;
+  if (have != layout.expected)
+    HeaderParser("", path).Fail((have < layout.expected ? "truncated: " : "trailing bytes: ") +
+                                std::string("shape ") + ShapeText(layout.shape) + " of '" +
+                                layout.dtype + "' needs " + std::to_string(layout.expected) +
+                                " data bytes, the file has " + std::to_string(have));
   NpyArray array;
-  array.dtype = parser.Descr();
-  const size_t itemsize = ItemSize(array.dtype);
-  if (itemsize == 0) parser.Fail("unsupported dtype '" + array.dtype + "'");
-  if (array.dtype[0] == '>' && itemsize > 1)
-    parser.Fail("big-endian dtype '" + array.dtype + "' is not supported");
-  if (parser.FortranOrder()) parser.Fail("Fortran-order arrays are not supported");
-  array.shape = parser.Shape();
-  uint64_t expected = 0;
-  if (!ByteCount(array.shape, itemsize, &expected)) parser.Fail("shape too large");
-  const uint64_t have = bytes.size() - data_offset;
-  if (have != expected)
-    parser.Fail((have < expected ? "truncated: expected " : "trailing bytes: expected ") +
-                std::to_string(expected) + " data bytes, file has " + std::to_string(have));
-  array.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(data_offset), bytes.end());
+  array.dtype = std::move(layout.dtype);
+  array.shape = std::move(layout.shape);
+  // Drop the header in place: no second copy of the data.
+  bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(layout.data_offset));
+  array.data = std::move(bytes);
   return array;
 }
 

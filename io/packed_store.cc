@@ -29,6 +29,13 @@ constexpr size_t kIndexEntryBytes = 28;  // u64 offset, u64 compressed, u64 raw,
 constexpr size_t kFullTileBytes = PackedStore::kTileVariants / 4;
 constexpr std::string_view kVariantsLine = "#variants";
 constexpr const char* kRebuildHint = "; re-run `snpflow ingest` to rebuild the store";
+// The most one compressed byte can expand to in the zstd format: a block is at most 128 KiB and
+// the smallest block (an RLE block) takes 4 bytes. A size claimed beyond compressed * this is a
+// lie, so Load refuses it before allocating anything.
+constexpr uint64_t kMaxZstdRatio = ZSTD_BLOCKSIZE_MAX / 4;
+// The shortest metadata lines: a sample id "x\n", a variant "\t1\t\t\t\n".
+constexpr uint64_t kMinSampleLine = 2;
+constexpr uint64_t kMinVariantLine = 6;
 
 void PutU32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -89,6 +96,39 @@ void Compress(CompressContext& ctx, const uint8_t* data, size_t size, std::vecto
     throw Error("cannot write '" + path + "': zstd failed on " + what + ": " +
                 ZSTD_getErrorName(n));
   out.resize(n);
+}
+
+/// Decompress the single zstd frame `src` (n bytes), which must hold exactly `raw` bytes, into
+/// `out`. The output grows with what the frame really produces, so a damaged or crafted `raw`
+/// never allocates more than the data justifies. Returns "" or what is wrong.
+std::string DecompressExact(ZSTD_DCtx* dctx, const uint8_t* src, size_t n, uint64_t raw,
+                            std::vector<uint8_t>& out) {
+  ZSTD_DCtx_reset(dctx, ZSTD_reset_session_only);
+  // Typical tiles compress 3-6x, so one allocation usually suffices.
+  const uint64_t first = std::min<uint64_t>(raw, std::max<uint64_t>(uint64_t{n} * 16, 1 << 16));
+  out.resize(static_cast<size_t>(first));
+  ZSTD_inBuffer in{src, n, 0};
+  size_t pos = 0;
+  for (;;) {
+    if (pos == out.size() && out.size() < raw)
+      out.resize(static_cast<size_t>(std::min<uint64_t>(raw, uint64_t{out.size()} * 2)));
+    // At `raw` bytes, offer one spare byte so that a frame holding more is caught.
+    uint8_t spare = 0;
+    const bool full = pos == out.size();
+    ZSTD_outBuffer o{full ? &spare : out.data() + pos, full ? 1 : out.size() - pos, 0};
+    const size_t left = ZSTD_decompressStream(dctx, &o, &in);
+    if (ZSTD_isError(left)) return std::string("zstd: ") + ZSTD_getErrorName(left);
+    if (full && o.pos > 0) return "decompressed to more than " + std::to_string(raw) + " bytes";
+    pos += o.pos;
+    if (left == 0) {
+      if (pos != raw)
+        return "decompressed to " + std::to_string(pos) + " bytes, expected " +
+               std::to_string(raw);
+      if (in.pos != in.size) return "unexpected bytes after the zstd frame";
+      return "";
+    }
+    if (in.pos == in.size && o.pos < o.size) return "zstd frame is cut short";
+  }
 }
 
 /// A read-only file opened for positioned reads (pread is safe from several threads).
@@ -428,7 +468,7 @@ PackedStore PackedStore::Load(const std::string& path) {
   const uint64_t n_samples = GetU64(head + 16);
   const uint64_t n_variants = GetU64(head + 24);
   const uint64_t n_tiles = GetU64(head + 32);
-  if (n_tiles != (n_variants + kTileVariants - 1) / kTileVariants)
+  if (n_tiles != n_variants / kTileVariants + (n_variants % kTileVariants != 0 ? 1 : 0))
     throw FormatError(path + ": header says " + std::to_string(n_variants) + " variants in " +
                       std::to_string(n_tiles) + " tiles, which does not fit" + kRebuildHint);
 
@@ -436,14 +476,34 @@ PackedStore PackedStore::Load(const std::string& path) {
   const uint64_t meta_raw = GetU64(head + 48);
   const uint32_t meta_crc = GetU32(head + 56);
   const uint64_t meta_offset = sizeof(head);
-  // Each bound is checked against the file size first, so a damaged header never makes us
-  // allocate more than the file holds (or overflow).
-  if (meta_size > file_size) ThrowTruncated(path, meta_offset + meta_size, file_size);
+  // Bounded loading: every count and size in the header is checked against the file size
+  // (without overflow) before anything is allocated, so a damaged or crafted header fails here
+  // instead of making us allocate what it claims. The chain: meta_size <= file size, meta_raw <=
+  // meta_size * kMaxZstdRatio, n_samples and n_variants <= what meta_raw bytes of lines can
+  // hold, and each tile's raw size <= its compressed size * kMaxZstdRatio (checked below).
+  if (meta_size > file_size - meta_offset)
+    ThrowTruncated(path, meta_offset + meta_size, file_size);
+  auto bad_field = [&](const std::string& field, uint64_t value, const std::string& why) {
+    return FormatError(path + ": header field " + field + " = " + std::to_string(value) +
+                       " cannot be right for this " + std::to_string(file_size) + "-byte file (" +
+                       why + ")" + kRebuildHint);
+  };
+  if (meta_raw > meta_size * kMaxZstdRatio)
+    throw bad_field("meta_raw_size", meta_raw,
+                    "more than a " + std::to_string(meta_size) + "-byte zstd frame can hold");
+  if (n_samples > meta_raw / kMinSampleLine)
+    throw bad_field("n_samples", n_samples,
+                    "more sample ids than " + std::to_string(meta_raw) + " bytes of metadata hold");
+  if (n_variants > meta_raw / kMinVariantLine ||
+      n_samples * kMinSampleLine + kVariantsLine.size() + 1 + n_variants * kMinVariantLine >
+          meta_raw)
+    throw bad_field("n_variants", n_variants,
+                    "more variant lines than " + std::to_string(meta_raw) +
+                        " bytes of metadata hold");
   const uint64_t index_offset = meta_offset + meta_size;
-  if (n_tiles > file_size / kIndexEntryBytes)
+  if (n_tiles > (file_size - index_offset) / kIndexEntryBytes)
     ThrowTruncated(path, index_offset + n_tiles * kIndexEntryBytes, file_size);
   const uint64_t payload_offset = index_offset + n_tiles * kIndexEntryBytes;
-  if (payload_offset > file_size) ThrowTruncated(path, payload_offset, file_size);
 
   std::vector<uint8_t> index(n_tiles * kIndexEntryBytes);
   in.ReadAt(index_offset, index.data(), index.size());
@@ -453,6 +513,7 @@ PackedStore PackedStore::Load(const std::string& path) {
   };
   std::vector<TileEntry> entries(n_tiles);
   uint64_t expected_end = payload_offset;
+  uint64_t payload_bytes = 0;  // sum of the compressed sizes: tiles never overlap
   for (uint64_t t = 0; t < n_tiles; ++t) {
     const uint8_t* e = index.data() + t * kIndexEntryBytes;
     entries[t] = {GetU64(e), GetU64(e + 8), GetU64(e + 16), GetU32(e + 24)};
@@ -462,14 +523,24 @@ PackedStore PackedStore::Load(const std::string& path) {
                         " is corrupted (offset " + std::to_string(entry.offset) + ", size " +
                         std::to_string(entry.size) + ")" + kRebuildHint);
     expected_end = std::max(expected_end, entry.offset + entry.size);
+    if (expected_end > file_size) ThrowTruncated(path, expected_end, file_size);
+    payload_bytes += entry.size;  // each size <= file_size (just checked): no overflow
+    if (payload_bytes > file_size - payload_offset)
+      throw FormatError(path + ": index entry for " + TileName(t, n_tiles) +
+                        " is corrupted (the tiles' sizes add up to more than the " +
+                        std::to_string(file_size - payload_offset) + " bytes after the index)" +
+                        kRebuildHint);
     const uint64_t variants = std::min<uint64_t>(kTileVariants, n_variants - t * kTileVariants);
-    const uint64_t want_raw = n_samples * ((variants + 3) / 4);
+    const uint64_t want_raw = n_samples * ((variants + 3) / 4);  // n_samples < 2^63 (see above)
     if (entry.raw != want_raw)
       throw FormatError(path + ": index entry for " + TileName(t, n_tiles) + " says " +
                         std::to_string(entry.raw) + " bytes, expected " + std::to_string(want_raw) +
                         kRebuildHint);
+    if (entry.raw > entry.size * kMaxZstdRatio)
+      throw FormatError(path + ": index entry for " + TileName(t, n_tiles) + " says " +
+                        std::to_string(entry.raw) + " bytes, more than its " +
+                        std::to_string(entry.size) + "-byte zstd frame can hold" + kRebuildHint);
   }
-  if (expected_end > file_size) ThrowTruncated(path, expected_end, file_size);
 
   // Metadata: checksum, then decompress, then parse.
   std::vector<uint8_t> meta(meta_size);
@@ -483,17 +554,19 @@ PackedStore PackedStore::Load(const std::string& path) {
   if (frame_size != meta_raw)
     throw FormatError(path + ": metadata is corrupted (size " + std::to_string(meta_raw) +
                       " in the header does not match the zstd frame)" + kRebuildHint);
-  std::string text(meta_raw, '\0');
-  const size_t got = ZSTD_decompress(text.data(), text.size(), meta.data(), meta.size());
-  if (ZSTD_isError(got) || got != meta_raw)
-    throw FormatError(path + ": metadata is corrupted (zstd: " +
-                      (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short frame") + ")" +
-                      kRebuildHint);
+  std::vector<uint8_t> text;
+  {
+    DecompressContext context;
+    const std::string why = DecompressExact(context.dctx, meta.data(), meta.size(), meta_raw, text);
+    if (!why.empty())
+      throw FormatError(path + ": metadata is corrupted (" + why + ")" + kRebuildHint);
+  }
   meta = std::vector<uint8_t>();
 
   PackedStore store;
-  ParseMetadata(text, n_samples, n_variants, path, store.sample_ids_, store.sites_);
-  std::string().swap(text);  // free it: the tiles are the big allocation
+  ParseMetadata(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
+                n_samples, n_variants, path, store.sample_ids_, store.sites_);
+  text = std::vector<uint8_t>();  // free it: the tiles are the big allocation
 
   // Tiles: read, check and decompress in parallel; report the first bad tile by index.
   store.tiles_.resize(n_tiles);
@@ -509,15 +582,8 @@ PackedStore PackedStore::Load(const std::string& path) {
       errors[t] = "checksum mismatch";
       return;
     }
-    auto& tile = store.tiles_[t];
-    tile.resize(entry.raw);
-    const size_t n = ZSTD_decompressDCtx(contexts.local().dctx, tile.data(), tile.size(),
-                                         buffer.data(), buffer.size());
-    if (ZSTD_isError(n))
-      errors[t] = std::string("zstd: ") + ZSTD_getErrorName(n);
-    else if (n != entry.raw)
-      errors[t] =
-          "decompressed to " + std::to_string(n) + " bytes, expected " + std::to_string(entry.raw);
+    errors[t] = DecompressExact(contexts.local().dctx, buffer.data(), buffer.size(), entry.raw,
+                                store.tiles_[t]);
   });
   for (uint64_t t = 0; t < n_tiles; ++t) {
     if (!errors[t].empty())
