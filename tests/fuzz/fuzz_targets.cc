@@ -1,0 +1,102 @@
+#include "tests/fuzz/fuzz_targets.h"
+
+#include <htslib/hts.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+
+#include "io/npy.h"
+#include "io/packed_store.h"
+#include "io/vcf_source.h"
+#include "pipeline/error.h"
+#include "pipeline/registry.h"
+#include "pipeline/variant_block.h"
+
+namespace snpflow::fuzz {
+namespace {
+
+std::string WriteInput(const uint8_t* data, size_t size, const std::string& scratch_dir,
+                       const std::string& name) {
+  const std::string path = scratch_dir + "/" + name;
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  out.close();
+  if (!out) throw std::runtime_error("fuzz: cannot write " + path);
+  return path;
+}
+
+}  // namespace
+
+void QuietHtslib() { hts_set_log_level(HTS_LOG_OFF); }
+
+std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_dir) {
+  const std::string path = WriteInput(data, size, scratch_dir, "input.vcf");
+  io::VcfSourceOptions options;
+  options.path = path;
+  options.block_variants = 16;  // several blocks from small inputs
+  std::unique_ptr<io::VcfSource> source = io::VcfSource::Open(options);
+  const StageRegistry& registry = DefaultRegistry();
+  auto decode = registry.Make<BlockStage>("decode-gt", {}, "decode-gt");
+  auto filter = registry.Make<BlockStage>("filter", {}, "filter");
+  std::string digest;
+  for (const auto& id : source->sample_ids()) digest += id + "\n";
+  VariantBlock block;
+  while (source->ReadBlock(block)) {
+    decode->Process(block);
+    filter->Process(block);
+    if (block.codes.size() != block.size() * block.n_samples)
+      throw std::logic_error("decode-gt left " + std::to_string(block.codes.size()) +
+                             " codes for " + std::to_string(block.size()) + " variants");
+    for (size_t i = 0; i < block.size(); ++i) {
+      const Variant& v = block.variants[i];
+      digest += v.chrom + ":" + std::to_string(v.pos) + ":" + v.ref + ":" + v.alt + " ";
+      if (!block.kept(i)) {
+        digest += std::string("skip ") + block.dropped[i] + "\n";
+        continue;
+      }
+      for (size_t s = 0; s < block.n_samples; ++s) {
+        const uint8_t code = block.codes_of(i)[s];
+        if (code > 3) throw std::logic_error("decode-gt wrote code " + std::to_string(code));
+        digest += static_cast<char>('0' + code);
+      }
+      digest += "\n";
+    }
+  }
+  return digest;
+}
+
+std::string RunStore(const uint8_t* data, size_t size, const std::string& scratch_dir) {
+  const std::string path = WriteInput(data, size, scratch_dir, "store.snpf");
+  io::PackedStore store = io::PackedStore::Load(path);
+  std::string out;
+  for (const auto& id : store.sample_ids()) out += id + "\n";
+  for (const auto& s : store.sites())
+    out += s.chrom + "\t" + std::to_string(s.pos) + "\t" + s.id + "\t" + s.ref + "\t" + s.alt + "\n";
+  std::vector<uint8_t> row(store.row_bytes());
+  for (size_t i = 0; i < store.num_samples(); ++i) {
+    store.ReadRow(i, row.data());
+    out.append(reinterpret_cast<const char*>(row.data()), row.size());
+  }
+  return out;
+}
+
+std::string RunNpy(const uint8_t* data, size_t size, const std::string& scratch_dir, bool zstd) {
+  const std::string path = WriteInput(data, size, scratch_dir, zstd ? "a.npy.zst" : "a.npy");
+  io::NpyArray array = io::ReadNpy(path);
+  uint64_t elements = 1;
+  for (uint64_t d : array.shape) elements *= d;  // ReadNpy checked the product for overflow
+  const uint64_t itemsize = std::stoull(array.dtype.substr(2));
+  if (array.data.size() != elements * itemsize)
+    throw std::logic_error("ReadNpy returned " + std::to_string(array.data.size()) +
+                           " bytes for " + std::to_string(elements) + " elements of " +
+                           array.dtype);
+  std::string out = array.dtype;
+  for (uint64_t d : array.shape) out += " " + std::to_string(d);
+  out += "\n";
+  out.append(reinterpret_cast<const char*>(array.data.data()), array.data.size());
+  return out;
+}
+
+}  // namespace snpflow::fuzz

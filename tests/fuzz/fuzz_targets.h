@@ -1,0 +1,29 @@
+#pragma once
+/// The reader paths the fuzzers drive, shared by the libFuzzer targets (fuzz_*.cc, `make fuzz`)
+/// and the seeded mutational fuzzer that runs in ctest (mutation_test.cc). Each function writes
+/// `data` to a file under `scratch_dir`, runs one reader on it and returns what it loaded; it
+/// either returns or throws snpflow::Error. Anything else (a crash, a sanitizer report, another
+/// exception type) is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace snpflow::fuzz {
+
+/// VCF / VCF.gz / BCF bytes: io::VcfSource::Open, then every block through the ingest graph's
+/// `decode-gt` and `filter` stages. Returns a digest of what was decoded (sites, codes, skips).
+std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_dir);
+
+/// store.snpf bytes: io::PackedStore::Load, then every row read back. Returns the loaded content
+/// (sample ids, sites, packed rows) serialized, for comparison with the unmutated input's.
+std::string RunStore(const uint8_t* data, size_t size, const std::string& scratch_dir);
+
+/// .npy or .npy.zst bytes (`zstd`: name the file .npy.zst): io::ReadNpy. Returns dtype, shape and
+/// data serialized; checks that the data size matches shape x itemsize.
+std::string RunNpy(const uint8_t* data, size_t size, const std::string& scratch_dir, bool zstd);
+
+/// Silence htslib's own error lines (the fuzzers feed it millions of bad records).
+void QuietHtslib();
+
+}  // namespace snpflow::fuzz
