@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <memory>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -161,9 +162,12 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
   im.fp = hts_open(path.c_str(), "r");
   if (im.fp == nullptr) throw InputError("cannot open '" + path + "': not readable by htslib");
   const htsFormat* fmt = hts_get_format(im.fp);
-  if (fmt->category != variant_data)
+  if (fmt->category != variant_data) {
+    // hts_format_description returns a malloc()ed string.
+    std::unique_ptr<char, decltype(&free)> seen(hts_format_description(fmt), &free);
     throw FormatError("'" + path + "' is not a VCF or BCF file (htslib sees " +
-                      std::string(hts_format_description(fmt)) + ")");
+                      std::string(seen ? seen.get() : "an unknown format") + ")");
+  }
   im.vcf_text = fmt->format == vcf;
   im.bgzf_input = fmt->compression == bgzf;
   // A BGZF file cut at a block boundary reads as a shorter valid file; only the missing EOF
