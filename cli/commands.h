@@ -1,10 +1,17 @@
 #pragma once
 /// The `snpflow` subcommands. Each takes the arguments after the command name and returns the
 /// exit status; errors are thrown as snpflow::Error and reported by main().
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "pipeline/error.h"
+
+namespace snpflow {
+class Communicator;
+struct DistOptions;
+struct LaunchEnv;
+}  // namespace snpflow
 
 namespace snpflow::cli {
 
@@ -22,6 +29,11 @@ int VerifyCommand(const Args& args);    // verify_command.cc
 /// Run what a parsed pipeline asks for: ingest (or load --data), export, train. Shared by
 /// `ingest`, `run` and `train`.
 int RunPipelineCommand(const Args& args, int mode);
+
+/// Rendezvous with the other ranks of a distributed run through the LibTorch module's c10d/Gloo
+/// communicator (main.cc); ConfigError when snpflow was built without LibTorch.
+std::unique_ptr<Communicator> ConnectViaTorchModule(const LaunchEnv& env,
+                                                    const DistOptions& options);
 
 /// Thrown for bad command-line usage. Like every ConfigError (a bad option value, an unknown
 /// option or stage), main() reports it with exit status 2.

@@ -11,9 +11,11 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "pipeline/communicator.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
 #include "pipeline/plugin_loader.h"
+#include "stages/dist_launch.h"
 
 namespace {
 
@@ -102,6 +104,24 @@ std::string ForeignErrorMessage(const std::exception& e) {
 }
 
 }  // namespace
+
+namespace snpflow::cli {
+
+std::unique_ptr<Communicator> ConnectViaTorchModule(const LaunchEnv& env,
+                                                    const DistOptions& options) {
+  std::string path = TorchModulePath();
+  void* handle = path.empty() ? nullptr : dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  if (handle == nullptr)
+    throw ConfigError("this snpflow was built without LibTorch; distributed training (--dist) is "
+                      "unavailable");
+  using Connect = Communicator* (*)(const LaunchEnv*, const DistOptions*);
+  auto* connect = reinterpret_cast<Connect>(dlsym(handle, "snpflow_torch_connect"));
+  if (connect == nullptr)
+    throw PluginError(path + " has no snpflow_torch_connect; rebuild snpflow");
+  return std::unique_ptr<Communicator>(connect(&env, &options));
+}
+
+}  // namespace snpflow::cli
 
 int main(int argc, char** argv) {
   if (argc < 2) {

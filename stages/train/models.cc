@@ -64,12 +64,16 @@ torch::Tensor GenotypeNetImpl::DecoderWeights() {
 GenotypeNetImpl::Output GenotypeNetImpl::forward(const torch::Tensor& x, torch::Tensor w_enc) {
   if (!w_enc.defined()) w_enc = EncoderWeights();
   // No bias on the first layer: BN right after it would cancel one.
-  torch::Tensor h1 = torch::relu(bn1_(torch::matmul(x, w_enc)));
+  torch::Tensor h1 = torch::relu(Norm(bn1_, torch::matmul(x, w_enc)));
   Output out;
   if (dec1_ && is_training()) out.reconstruction = torch::matmul(h1, DecoderWeights().t());
-  torch::Tensor h2 = torch::relu(bn2_(fc2_(drop1_(h1))));
+  torch::Tensor h2 = torch::relu(Norm(bn2_, fc2_(drop1_(h1))));
   out.logits = out_(drop2_(h2));
   return out;
+}
+
+torch::Tensor GenotypeNetImpl::Norm(torch::nn::BatchNorm1d& bn, const torch::Tensor& h) {
+  return is_training() && train_norm_ ? train_norm_(*bn, h) : bn(h);
 }
 
 int64_t GenotypeNetImpl::NumParameters() const {
