@@ -22,6 +22,7 @@ int IngestCommand(const Args& args);    // ingest_command.cc
 int RunCommand(const Args& args);       // ingest_command.cc: `snpflow run CONFIG`
 int StagesCommand(const Args& args);    // stages_command.cc
 int ExportCommand(const Args& args);    // export_command.cc
+int MergeCommand(const Args& args);     // merge_command.cc
 int TrainCommand(const Args& args);     // train_command.cc (needs LibTorch)
 int PredictCommand(const Args& args);   // predict_command.cc (in the LibTorch module)
 int VerifyCommand(const Args& args);    // verify_command.cc

@@ -36,6 +36,7 @@ const std::map<std::string, CommandInfo>& Commands() {
       {"run", {RunCommand, "run a pipeline config (configs/*.ini)"}},
       {"stages", {StagesCommand, "list built-in and plugin stages with their options"}},
       {"export", {ExportCommand, "export a store to NumPy .npy files for other ML backends"}},
+      {"merge", {MergeCommand, "join ingest shards of SNP regions into one data set"}},
       {"train", {TrainCommand, "train Diet Networks / MLP over K folds"}},
       {"predict", {PredictViaTorchModule, "predict classes for the samples of a new VCF"}},
       {"verify", {VerifyCommand, "check the files of an output directory against its manifest"}},
