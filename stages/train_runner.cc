@@ -473,6 +473,10 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
   if (options.plots) WritePlots(out, results, confusion, samples.class_names, ctx.quiet);
   WriteTrainManifest(out, folds, ingest_here);  // the commit marker, last
   if (!ctx.quiet) PrintTable(sum, options, data);
+  if (!ctx.quiet && options.comm != nullptr)
+    std::printf("distributed: %d ranks; rank 0 passed %.3f MB to collectives\n",
+                options.comm->world_size(),
+                static_cast<double>(options.comm->bytes_communicated()) / 1e6);
   return sum;
 }
 
