@@ -23,7 +23,8 @@ fi
 DATA=$WORK/dist-bench/ingest
 "$SNPFLOW" ingest "$WORK/sim.bcf" --labels "$WORK/sim.panel" --label-column pop -q --threads 2 \
   -o "$DATA"
-COMMON=(train --data "$DATA" --model "$MODEL" --train-folds 0 --threads 1 -q
+# Not -q: rank 0's summary line reports the bytes it passed to collectives.
+COMMON=(train --data "$DATA" --model "$MODEL" --train-folds 0 --threads 1
         --train.epochs "$EPOCHS" --train.patience 1000 --batcher.batch-size "$BATCH")
 
 free_port() {
@@ -40,7 +41,7 @@ PY
 
 OUT=$WORK/dist-bench
 rm -rf "$OUT/w1" "$OUT/w$WORLD"
-"$SNPFLOW" "${COMMON[@]}" -o "$OUT/w1" > "$OUT/w1.log"
+"$SNPFLOW" "${COMMON[@]}" -o "$OUT/w1" > "$OUT/w1.log" 2>&1
 PORT=$(free_port)
 for ((r = 0; r < WORLD; r++)); do
   MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT WORLD_SIZE=$WORLD RANK=$r \
