@@ -10,6 +10,8 @@
 
 #include "io/atomic_file.h"
 #include "io/dataset.h"
+#include "io/dir_lock.h"
+#include "io/manifest.h"
 #include "pipeline/error.h"
 #include "pipeline/json.h"
 #include "stages/fold_stats.h"
@@ -189,8 +191,10 @@ MergeSummary MergeShards(const std::vector<std::string>& shards, const std::stri
   store->Finish();
   if (summary.variants == 0) throw InputError("merge: the shards hold no variants");
 
-  // The same writers as `snpflow ingest` (store sink, ingest runner), so the bytes agree.
-  io::MakeDirs(output_dir);
+  // The same writers as `snpflow ingest` (store sink, ingest runner), so the bytes agree, under
+  // the directory's lock, with the manifest removed first and written last (the commit marker).
+  io::DirLock lock = io::DirLock::Acquire(output_dir, "snpflow merge");
+  io::RemoveManifest(output_dir);
   store->Save(output_dir + "/store.snpf", ZstdLevel(fingerprint0));
   WriteVariantTable(store->sites(), *counts, output_dir + "/variants.tsv");
   WriteCountsAndFoldStats(*counts, output_dir);
@@ -213,6 +217,8 @@ MergeSummary MergeShards(const std::vector<std::string>& shards, const std::stri
       // Never equal to an ingest's fingerprint: `ingest -o` into a merged directory redoes it.
       .Add("fingerprint", "merged|" + options);
   io::WriteFileAtomic(output_dir + "/ingest.json", json.str() + "\n");
+  // No cache key: a merged set never matches an ingest's, so `ingest -o DIR` redoes it.
+  io::WriteIngestManifest(output_dir, "", samples.folds);
   return summary;
 }
 
