@@ -1,12 +1,16 @@
 // `snpflow ingest`, `snpflow run CONFIG` (and the pipeline behind `snpflow train`).
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/pipeline_config.h"
+#include "pipeline/communicator.h"
 #include "pipeline/error.h"
 #include "stages/ingest_runner.h"
 #include "stages/batcher.h"
+#include "stages/dist_launch.h"
 #include "stages/export.h"
 #include "stages/train_runner.h"
 
@@ -31,6 +35,16 @@ int RunPipelineCommand(const Args& args, int mode_int) {
                          : "no input; give a VCF/BCF path, - for stdin, or --data INGEST_DIR");
   if (in.output_dir.empty()) throw UsageError("no output directory; pass -o DIR");
 
+  LaunchEnv dist_env;
+  DistOptions dist_options;
+  if (!spec.trainer.empty()) {
+    dist_options = BuildDistOptions(spec.dist_options);
+    dist_env = ReadLaunchEnv(spec.dist, [](const char* name) { return std::getenv(name); });
+    if (dist_env.distributed && spec.data_dir.empty())
+      throw UsageError("a distributed run reads an existing ingest: run `snpflow ingest` once, "
+                       "then pass --data INGEST_DIR to every rank");
+  }
+
   Dataset data;
   if (!spec.data_dir.empty()) {
     // --data reuses an earlier ingest (the VCF pass is skipped), even where a config names an input.
@@ -40,12 +54,17 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     data = RunIngest(registry, in).data;
   }
 
+  // A distributed run (--dist, or a torchrun/Slurm launch with WORLD_SIZE > 1): rendezvous once
+  // every rank has its data; rank 0 alone prints and writes.
+  std::unique_ptr<Communicator> comm;
+  if (dist_env.distributed) comm = ConnectViaTorchModule(dist_env, dist_options);
+
   RunContext ctx;
   ctx.samples = data.samples;
   ctx.output_dir = in.output_dir;
   ctx.seed = in.seed;
   ctx.threads = in.threads;
-  ctx.quiet = in.quiet;
+  ctx.quiet = in.quiet || (comm != nullptr && comm->rank() != 0);
   ctx.input_path = spec.data_dir.empty() ? in.input.path : spec.data_dir;
 
   if (spec.run_export) {
@@ -58,6 +77,7 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     options.model = spec.trainer;
     options.batcher = BuildBatcherOptions(spec.batcher_options);
     options.folds = spec.folds_to_run;
+    options.comm = comm.get();
     RunTraining(data, *trainer, options, ctx);
   }
   return 0;

@@ -11,9 +11,11 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "pipeline/communicator.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
 #include "pipeline/plugin_loader.h"
+#include "stages/dist_launch.h"
 
 namespace {
 
@@ -34,6 +36,7 @@ const std::map<std::string, CommandInfo>& Commands() {
       {"run", {RunCommand, "run a pipeline config (configs/*.ini)"}},
       {"stages", {StagesCommand, "list built-in and plugin stages with their options"}},
       {"export", {ExportCommand, "export a store to NumPy .npy files for other ML backends"}},
+      {"merge", {MergeCommand, "join ingest shards of SNP regions into one data set"}},
       {"train", {TrainCommand, "train Diet Networks / MLP over K folds"}},
       {"predict", {PredictViaTorchModule, "predict classes for the samples of a new VCF"}},
       {"verify", {VerifyCommand, "check the files of an output directory against its manifest"}},
@@ -102,6 +105,24 @@ std::string ForeignErrorMessage(const std::exception& e) {
 }
 
 }  // namespace
+
+namespace snpflow::cli {
+
+std::unique_ptr<Communicator> ConnectViaTorchModule(const LaunchEnv& env,
+                                                    const DistOptions& options) {
+  std::string path = TorchModulePath();
+  void* handle = path.empty() ? nullptr : dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  if (handle == nullptr)
+    throw ConfigError("this snpflow was built without LibTorch; distributed training (--dist) is "
+                      "unavailable");
+  using Connect = Communicator* (*)(const LaunchEnv*, const DistOptions*);
+  auto* connect = reinterpret_cast<Connect>(dlsym(handle, "snpflow_torch_connect"));
+  if (connect == nullptr)
+    throw PluginError(path + " has no snpflow_torch_connect; rebuild snpflow");
+  return std::unique_ptr<Communicator>(connect(&env, &options));
+}
+
+}  // namespace snpflow::cli
 
 int main(int argc, char** argv) {
   if (argc < 2) {

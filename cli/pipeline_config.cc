@@ -7,6 +7,7 @@
 #include "pipeline/error.h"
 #include "pipeline/plugin_loader.h"
 #include "stages/batcher.h"
+#include "stages/dist_launch.h"
 
 namespace snpflow {
 
@@ -62,7 +63,9 @@ po::options_description GeneralOptions(PipelineMode mode) {
         ("data", po::value<std::string>(), "an existing `snpflow ingest` output dir (skips the VCF pass)")
         ("model", po::value<std::string>(), "trainer stage: dietnet, mlp, mlp-improved or a plugin's")
         ("pipeline.trainer", po::value<std::string>(), "trainer stage (same as --model)")
-        ("train-folds", po::value<std::string>(), "only these folds, e.g. 0 or 0,2 (default: all)");
+        ("train-folds", po::value<std::string>(), "only these folds, e.g. 0 or 0,2 (default: all)")
+        ("dist", po::bool_switch(), "distributed training across the ranks of a torchrun or Slurm "
+         "launch (automatic when WORLD_SIZE > 1; docs/distributed.md)");
   }
   if (mode != PipelineMode::kTrain) d.add_options()("export", po::bool_switch(), "also export NumPy files");
   return d;
@@ -187,6 +190,9 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
     StageInfo batcher;
     batcher.options = BatcherOptionDecls();
     AddStageOptions(stage_opts, "batcher", batcher);
+    StageInfo dist;
+    dist.options = DistOptionDecls();
+    AddStageOptions(stage_opts, "dist", dist);
   }
   full.add(stage_opts);
 
@@ -234,6 +240,7 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
       ParseIntOption(Value(vm, "blocks-in-flight"), "--blocks-in-flight", kBlocksInFlightRange));
   if (mode != PipelineMode::kIngest) {
     spec.data_dir = Value(vm, "data");
+    spec.dist = vm["dist"].as<bool>();
     for (const auto& f : SplitList(Value(vm, "train-folds")))
       spec.folds_to_run.push_back(static_cast<int>(
           ParseIntOption(f, "--train-folds", OptionRange::Ints(0, kFoldsRange.int_max() - 1))));
@@ -249,6 +256,7 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
     if (label == "train") spec.trainer_options[name] = text;
     else if (label == "export") spec.export_options[name] = text;
     else if (label == "batcher") spec.batcher_options[name] = text;
+    else if (label == "dist") spec.dist_options[name] = text;
     else in.options[label][name] = text;
   }
   bool has_filter = false;

@@ -22,6 +22,8 @@ struct PipelineSpec {
   OptionValues export_options;      // [export]
   std::vector<std::string> plugins; // loaded into the registry by ParsePipeline
   std::vector<int> folds_to_run;    // --train-folds 0,1 ; empty = all
+  bool dist = false;                // --dist: a distributed run (stages/dist_launch.h)
+  OptionValues dist_options;        // [dist] timeout, parallel
   bool help = false;                // --help was given; `help_text` holds the usage
   std::string help_text;
 };

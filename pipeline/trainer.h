@@ -8,6 +8,10 @@
 #include "pipeline/stage.h"
 
 namespace snpflow {
+class Communicator;
+}
+
+namespace snpflow {
 
 /// A minibatch of normalized genotypes: rows x cols float32, row-major.
 struct Batch {
@@ -53,7 +57,11 @@ struct FoldInputs {
   BatchSource* train = nullptr;
   BatchSource* valid = nullptr;
   BatchSource* test = nullptr;
-  std::string output_dir;  // the fold's directory, for model files
+  std::string output_dir;  // the fold's directory, for model files; "" on ranks other than 0
+  /// Distributed data-parallel runs only (else null): train and valid yield this rank's slice of
+  /// every batch; the trainer allreduces gradients and validation sums through it so every rank
+  /// keeps the same model (pipeline/communicator.h, docs/distributed.md).
+  Communicator* comm = nullptr;
 };
 
 struct EpochMetrics {

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "io/atomic_file.h"
@@ -16,6 +18,7 @@
 #include "pipeline/error.h"
 #include "pipeline/json.h"
 #include "stages/train/saved_model.h"
+#include "stages/shard_batch_source.h"
 
 namespace snpflow {
 
@@ -369,12 +372,18 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
                         std::to_string(samples.folds - 1));
   const std::string& out = ctx.output_dir;
   if (out.empty()) throw ConfigError("no output directory; pass -o DIR");
-  io::DirLock lock = io::DirLock::Acquire(out, "snpflow train");  // creates `out`
-  const io::Manifest ingest_here = InvalidateTrainOutputs(out);
-  WriteVariantTable(data.store.sites(), data.counts, out + "/variants.tsv");
-  std::string classes_txt;
-  for (const auto& c : samples.class_names) classes_txt += c + "\n";
-  io::WriteFileAtomic(out + "/classes.txt", classes_txt);
+  // Distributed runs: rank 0 writes, the other ranks only train (train_runner.h).
+  const bool writer = options.comm == nullptr || options.comm->rank() == 0;
+  std::optional<io::DirLock> lock;
+  io::Manifest ingest_here;
+  if (writer) {
+    lock.emplace(io::DirLock::Acquire(out, "snpflow train"));  // creates `out`
+    ingest_here = InvalidateTrainOutputs(out);
+    WriteVariantTable(data.store.sites(), data.counts, out + "/variants.tsv");
+    std::string classes_txt;
+    for (const auto& c : samples.class_names) classes_txt += c + "\n";
+    io::WriteFileAtomic(out + "/classes.txt", classes_txt);
+  }
 
   const size_t n_classes = samples.num_classes();
   std::string metrics, predictions = "sample\tfold\ttrue\tpredicted";
@@ -416,11 +425,20 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
     in.train = &train;
     in.valid = &valid;
     in.test = &test;
-    in.output_dir = out + "/fold_" + std::to_string(fold);
+    in.output_dir = writer ? out + "/fold_" + std::to_string(fold) : "";
+    std::unique_ptr<ShardedBatchSource> train_shard, valid_shard;
+    if (options.comm != nullptr) {
+      const int rank = options.comm->rank(), world = options.comm->world_size();
+      train_shard = std::make_unique<ShardedBatchSource>(train, rank, world, /*min_rows=*/2);
+      valid_shard = std::make_unique<ShardedBatchSource>(valid, rank, world, /*min_rows=*/0);
+      in.train = train_shard.get();
+      in.valid = valid_shard.get();
+      in.comm = options.comm;
+    }
     FoldResult r = trainer.Train(in);
 
     for (const auto& e : r.epochs) metrics += MetricsLine(options.model, fold, e);
-    io::WriteFileAtomic(out + "/metrics.jsonl", metrics);  // rewritten per fold: progress shows
+    if (writer) io::WriteFileAtomic(out + "/metrics.jsonl", metrics);  // rewritten per fold
     for (const auto& p : r.predictions) {
       predictions += samples.ids[static_cast<size_t>(p.sample)] + '\t' + std::to_string(fold) +
                      '\t' + samples.class_names[static_cast<size_t>(p.truth)] + '\t' +
@@ -445,6 +463,7 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
   sum.wait_fraction = seconds > 0 ? wait / seconds : 0;
   sum.n_params = sum.folds.empty() ? 0 : sum.folds.front().n_params;
 
+  if (!writer) return sum;
   io::WriteFileAtomic(out + "/predictions.tsv", predictions);
   std::string conf = "true\\predicted";
   for (const auto& c : samples.class_names) conf += '\t' + c;
@@ -459,6 +478,10 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
   if (options.plots) WritePlots(out, results, confusion, samples.class_names, ctx.quiet);
   WriteTrainManifest(out, folds, ingest_here);  // the commit marker, last
   if (!ctx.quiet) PrintTable(sum, options, data);
+  if (!ctx.quiet && options.comm != nullptr)
+    std::printf("distributed: %d ranks; rank 0 passed %.3f MB to collectives\n",
+                options.comm->world_size(),
+                static_cast<double>(options.comm->bytes_communicated()) / 1e6);
   return sum;
 }
 

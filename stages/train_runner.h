@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/communicator.h"
 #include "pipeline/run_context.h"
 #include "pipeline/trainer.h"
 #include "stages/batcher.h"
@@ -21,6 +22,9 @@ struct TrainRunOptions {
   std::vector<int> folds;
   /// Write training_curves.svg and confusion.svg with gnuplot (skipped with a warning if absent).
   bool plots = true;
+  /// A distributed data-parallel run (else null): each rank trains on its slice of every
+  /// minibatch (ShardedBatchSource) and only rank 0 writes files (docs/distributed.md).
+  Communicator* comm = nullptr;
 };
 
 /// One fold's outcome, as reported in summary.json.
@@ -50,7 +54,9 @@ struct TrainSummary {
 /// classes.txt, metrics.jsonl, summary.json, predictions.tsv, confusion.tsv, fold_<f>/ (model
 /// files from the trainer), and training_curves.svg / confusion.svg. Every file is written
 /// atomically, under the lock of the directory, and manifest.json (every file with its checksum)
-/// last. Prints a summary table to stdout unless ctx.quiet. Returns the summary.
+/// last. Prints a summary table to stdout unless ctx.quiet. Returns the summary. With
+/// options.comm, every rank must call this with the same data and options; ranks other than 0
+/// write nothing.
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx);
 

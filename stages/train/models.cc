@@ -112,10 +112,10 @@ GenotypeNetImpl::Output GenotypeNetImpl::forward(const torch::Tensor& x, const F
   torch::Tensor lin;
   if (w->lin.defined()) lin = torch::matmul(x, w->lin) + w->lin_const;
   // No bias on the first layer: BN right after it would cancel one.
-  torch::Tensor h1 = torch::relu(bn1_(z));
+  torch::Tensor h1 = torch::relu(Norm(bn1_, z));
   Output out;
   if (w->dec.defined() && is_training()) out.reconstruction = torch::matmul(h1, w->dec.t());
-  torch::Tensor h2 = torch::relu(bn2_(fc2_(drop1_(h1))));
+  torch::Tensor h2 = torch::relu(Norm(bn2_, fc2_(drop1_(h1))));
   out.logits = out_(drop2_(h2));
   if (lin.defined()) out.logits = out.logits + lin;
   return out;
@@ -136,7 +136,7 @@ GenotypeNetImpl::Output GenotypeNetImpl::ForwardGrouped(const torch::Tensor& x,
     if (lin.defined())
       lin = lin.index_copy(0, groups[g], torch::matmul(xs[g], w[g].lin) + w[g].lin_const);
   }
-  torch::Tensor h1 = torch::relu(bn1_(z));
+  torch::Tensor h1 = torch::relu(Norm(bn1_, z));
   Output out;
   if (dec1_ && is_training()) {
     torch::Tensor rec = torch::zeros({b, x.size(1)});
@@ -147,7 +147,7 @@ GenotypeNetImpl::Output GenotypeNetImpl::ForwardGrouped(const torch::Tensor& x,
     }
     out.reconstruction = rec;
   }
-  torch::Tensor h2 = torch::relu(bn2_(fc2_(drop1_(h1))));
+  torch::Tensor h2 = torch::relu(Norm(bn2_, fc2_(drop1_(h1))));
   out.logits = out_(drop2_(h2));
   if (lin.defined()) out.logits = out.logits + lin;
   return out;
@@ -169,6 +169,10 @@ void GenotypeNetImpl::ApplyMaxNorm(double max_norm) {
   }
   if (w_free_.defined())  // S x H: one column per hidden unit
     w_free_.mul_(max_norm / w_free_.norm(2, 0, /*keepdim=*/true).clamp_min(max_norm));
+}
+
+torch::Tensor GenotypeNetImpl::Norm(torch::nn::BatchNorm1d& bn, const torch::Tensor& h) {
+  return is_training() && train_norm_ ? train_norm_(*bn, h) : bn(h);
 }
 
 int64_t GenotypeNetImpl::NumParameters() const {

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -82,8 +83,14 @@ class GenotypeNetImpl : public torch::nn::Module {
   /// Number of trainable parameters.
   int64_t NumParameters() const;
   const NetConfig& config() const { return config_; }
+  /// Batch norm in training mode, replacing the layers' own (distributed runs: statistics over
+  /// every rank's slice, stages/train/distributed.h). Null: each BatchNorm1d's forward.
+  using NormFn = std::function<torch::Tensor(torch::nn::BatchNorm1dImpl&, const torch::Tensor&)>;
+  void set_train_norm(NormFn fn) { train_norm_ = std::move(fn); }
 
  private:
+  torch::Tensor Norm(torch::nn::BatchNorm1d& bn, const torch::Tensor& h);
+  NormFn train_norm_;
   NetConfig config_;
   SnpFeatures features_;     // buffers (dietnet)
   torch::Tensor mean_, std_;  // buffers, S (linear path)

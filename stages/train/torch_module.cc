@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pipeline/plugin.h"
+#include "stages/train/gloo_communicator.h"
 #include "stages/train/register_train.h"
 #include "stages/train/torch_errors.h"
 
@@ -16,4 +17,11 @@ SNPFLOW_PLUGIN("torch-trainers", SNPFLOW_VERSION, "LibTorch trainers: dietnet, m
 extern "C" __attribute__((visibility("default"))) bool snpflow_torch_error_text(
     const std::exception* e, std::string* out) {
   return snpflow::TorchErrorText(*e, out);
+}
+
+/// A distributed run's communicator (c10d ProcessGroupGloo), resolved by the CLI with dlsym;
+/// the caller owns the result. Throws DistributedError when the rendezvous fails.
+extern "C" __attribute__((visibility("default"))) snpflow::Communicator* snpflow_torch_connect(
+    const snpflow::LaunchEnv* env, const snpflow::DistOptions* options) {
+  return snpflow::ConnectGloo(*env, *options).release();
 }

@@ -16,6 +16,7 @@
 #include "pipeline/folds.h"
 #include "pipeline/trainer.h"
 #include "stages/fold_stats.h"
+#include "stages/train/distributed.h"
 #include "stages/train/models.h"
 #include "stages/train/register_train.h"
 #include "stages/train/saved_model.h"
@@ -111,8 +112,10 @@ struct EvalResult {
   double accuracy = 0;
 };
 
-/// Evaluate `model` on every batch of `source` (fixed order), in eval mode.
-EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Prediction>* predictions) {
+/// Evaluate `model` on every batch of `source` (fixed order), in eval mode. With `comm`, `source`
+/// holds this rank's slice and the sums are allreduced, so every rank gets the same result.
+EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Prediction>* predictions,
+                    Communicator* comm = nullptr) {
   model->eval();
   torch::NoGradGuard no_grad;
   GenotypeNetImpl::FirstLayer w = model->Weights();  // once per pass, not per batch
@@ -146,6 +149,11 @@ EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Predict
         predictions->push_back(std::move(pr));
       }
     }
+  }
+  if (comm != nullptr) {  // distributed hook
+    double sums[3] = {loss_sum, static_cast<double>(correct), static_cast<double>(n)};
+    comm->AllreduceSum(sums, 3);
+    loss_sum = sums[0], correct = static_cast<int64_t>(sums[1]), n = static_cast<int64_t>(sums[2]);
   }
   EvalResult r;
   if (n > 0) {
@@ -396,6 +404,17 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
     }
     model->SetTemperature(CalibrateTemperature(fold, weights, partition_slot));
   }
+  // Distributed hook: every rank starts from rank 0's weights (its temperature included), batch
+  // norm is synced, dropout differs per rank.
+  if (fold.comm != nullptr) {
+    BroadcastModel(*fold.comm, *model);
+    model->set_train_norm([comm = fold.comm](torch::nn::BatchNorm1dImpl& bn,
+                                             const torch::Tensor& h) {
+      return SyncBatchNorm(*comm, bn, h);
+    });
+    torch::manual_seed(MixSeed(seed, 0x70C4 + static_cast<uint64_t>(fold.comm->rank()),
+                               static_cast<uint64_t>(fold.fold)));
+  }
   torch::optim::Adam optimizer(
       model->parameters(), torch::optim::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay));
 
@@ -451,13 +470,19 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
         loss = loss + cfg.gamma * torch::mse_loss(out.reconstruction, x);
       optimizer.zero_grad();
       loss.backward();
+      if (fold.comm != nullptr) AllreduceGradients(*fold.comm, model->parameters(), b.rows);
       optimizer.step();
       if (cfg.max_norm > 0) model->ApplyMaxNorm(cfg.max_norm);
       loss_sum += ce.item<double>() * static_cast<double>(b.rows);
       correct += out.logits.argmax(1).eq(y).sum().item<int64_t>();
       n += b.rows;
     }
-    EvalResult valid = Evaluate(model, *fold.valid, nullptr);
+    if (fold.comm != nullptr) {  // distributed hook: whole-epoch training metrics
+      double sums[3] = {loss_sum, static_cast<double>(correct), static_cast<double>(n)};
+      fold.comm->AllreduceSum(sums, 3);
+      loss_sum = sums[0], correct = static_cast<int64_t>(sums[1]), n = static_cast<int64_t>(sums[2]);
+    }
+    EvalResult valid = Evaluate(model, *fold.valid, nullptr, fold.comm);
     EpochMetrics m;
     m.epoch = epoch;
     m.train_loss = n > 0 ? loss_sum / static_cast<double>(n) : 0;

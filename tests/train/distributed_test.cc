@@ -1,0 +1,371 @@
+// Distributed data-parallel training: the collectives' arithmetic in one process (threads as
+// ranks), then real ranks of `snpflow train` over c10d/Gloo on 127.0.0.1.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipeline/communicator.h"
+#include "stages/train/distributed.h"
+#include "stages/train/models.h"
+#include "tests/fixtures/test_util.h"
+
+namespace snpflow {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---- In-process ranks: W threads sum through shared memory ----
+
+class ThreadGroup {
+ public:
+  explicit ThreadGroup(int world) : world_(world) {}
+  // Sum `n` doubles from every rank; each rank gets the total.
+  void Sum(int rank, double* data, size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    const int64_t round = round_;
+    if (arrived_ == 0) acc_.assign(n, 0.0);
+    pending_[rank].assign(data, data + n);
+    if (++arrived_ == world_) {
+      // Sum in rank order, so every rank gets bitwise the same result.
+      for (int r = 0; r < world_; ++r)
+        for (size_t i = 0; i < n; ++i) acc_[i] += pending_[r][i];
+      arrived_ = 0;
+      ++round_;
+      result_ = acc_;
+      cv_.notify_all();
+    } else {
+      cv_.wait(lock, [&] { return round_ != round; });
+    }
+    std::copy(result_.begin(), result_.end(), data);
+  }
+  int world() const { return world_; }
+
+ private:
+  int world_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int arrived_ = 0;
+  int64_t round_ = 0;
+  std::vector<double> acc_, result_;
+  std::map<int, std::vector<double>> pending_;
+};
+
+class ThreadCommunicator : public Communicator {
+ public:
+  ThreadCommunicator(ThreadGroup& group, int rank) : group_(group), rank_(rank) {}
+  int rank() const override { return rank_; }
+  int world_size() const override { return group_.world(); }
+  void AllreduceSum(double* data, size_t n) override { group_.Sum(rank_, data, n); }
+  void AllreduceSum(float* data, size_t n) override {
+    std::vector<double> d(data, data + n);
+    group_.Sum(rank_, d.data(), n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<float>(d[i]);
+  }
+  void Broadcast(float* data, size_t n, int root) override {
+    std::vector<double> d(n, 0.0);
+    if (rank_ == root) d.assign(data, data + n);
+    group_.Sum(rank_, d.data(), n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<float>(d[i]);
+  }
+  uint64_t bytes_communicated() const override { return 0; }
+
+ private:
+  ThreadGroup& group_;
+  int rank_;
+};
+
+struct StepResult {
+  torch::Tensor logits;                // this rank's rows
+  std::vector<torch::Tensor> grads;    // after the allreduce
+  std::vector<torch::Tensor> buffers;  // BN running stats after the step
+};
+
+// One training step of a dietnet (dropout 0) on rows [lo, hi) of x, as rank `comm` (or alone).
+StepResult Step(const torch::Tensor& x, const torch::Tensor& y, int64_t lo, int64_t hi,
+                Communicator* comm) {
+  NetConfig net;
+  net.n_snps = x.size(1);
+  net.n_classes = 3;
+  net.hidden = 8;
+  net.aux_hidden = 6;
+  net.dropout1 = net.dropout2 = 0;
+  net.decoder = true;
+  torch::manual_seed(7);
+  GenotypeNet model(net, torch::rand({net.n_snps, net.embedding_cols()}));
+  model->train();
+  if (comm != nullptr) {
+    BroadcastModel(*comm, *model);
+    model->set_train_norm([comm](torch::nn::BatchNorm1dImpl& bn, const torch::Tensor& h) {
+      return SyncBatchNorm(*comm, bn, h);
+    });
+  }
+  torch::Tensor xs = x.narrow(0, lo, hi - lo), ys = y.narrow(0, lo, hi - lo);
+  auto out = model->forward(xs);
+  torch::Tensor loss = torch::nn::functional::cross_entropy(out.logits, ys) +
+                       0.5 * torch::mse_loss(out.reconstruction, xs);
+  loss.backward();
+  if (comm != nullptr) AllreduceGradients(*comm, model->parameters(), hi - lo);
+  StepResult r;
+  r.logits = out.logits.detach().clone();
+  for (const auto& p : model->parameters()) r.grads.push_back(p.grad().clone());
+  for (const auto& b : model->buffers()) r.buffers.push_back(b.clone());
+  return r;
+}
+
+TEST(DataParallel, SyncedBatchNormAndGradientsEqualOneProcessOnTheWholeBatch) {
+  torch::manual_seed(3);
+  const int64_t rows = 23, snps = 40;
+  torch::Tensor x = torch::randn({rows, snps});
+  torch::Tensor y = torch::randint(0, 3, {rows}, torch::kInt64);
+  StepResult whole = Step(x, y, 0, rows, nullptr);
+  for (int world : {2, 3}) {
+    ThreadGroup group(world);
+    std::vector<StepResult> ranks(world);
+    std::vector<std::thread> threads;
+    for (int r = 0; r < world; ++r)
+      threads.emplace_back([&, r] {
+        ThreadCommunicator comm(group, r);
+        ranks[r] = Step(x, y, rows * r / world, rows * (r + 1) / world, &comm);
+      });
+    for (auto& t : threads) t.join();
+    torch::Tensor logits;
+    std::vector<torch::Tensor> parts;
+    for (const auto& r : ranks) parts.push_back(r.logits);
+    logits = torch::cat(parts);
+    EXPECT_TRUE(torch::allclose(logits, whole.logits, 1e-5, 1e-5)) << "world " << world;
+    for (const auto& r : ranks) {
+      ASSERT_EQ(r.grads.size(), whole.grads.size());
+      for (size_t i = 0; i < r.grads.size(); ++i)
+        EXPECT_TRUE(torch::allclose(r.grads[i], whole.grads[i], 1e-5, 1e-5))
+            << "world " << world << " parameter " << i << " max diff "
+            << (r.grads[i] - whole.grads[i]).abs().max().item<float>();
+      for (size_t i = 0; i < r.buffers.size(); ++i)
+        EXPECT_TRUE(torch::allclose(r.buffers[i].to(torch::kFloat64),
+                                    whole.buffers[i].to(torch::kFloat64), 1e-5, 1e-5))
+            << "world " << world << " buffer " << i;
+    }
+  }
+}
+
+// ---- Real ranks over c10d/Gloo ----
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("no free port on 127.0.0.1");
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct RankRun {
+  int exit_code = -1;
+  std::string err;
+};
+
+// Start `world` ranks of `snpflow <args(r)>` with the torchrun variables; each is killed after
+// 120 s (exit 124), so a hang fails the test instead of blocking it.
+std::vector<RankRun> LaunchRanks(const testing::TempDir& dir, int world,
+                                 const std::function<std::string(int)>& args,
+                                 const std::map<int, std::string>& extra_env = {}) {
+  const int port = FreePort();
+  std::string script;
+  for (int r = 0; r < world; ++r) {
+    std::string tag = dir / ("rank" + std::to_string(r));
+    auto env = extra_env.find(r);
+    script += "( MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) +
+              " WORLD_SIZE=" + std::to_string(world) + " RANK=" + std::to_string(r) + " " +
+              (env == extra_env.end() ? "" : env->second) + " timeout 120 " +
+              testing::SnpflowCli() + " " + args(r) + " >" + tag + ".out 2>" + tag +
+              ".err; echo $? >" + tag + ".rc ) &\n";
+  }
+  script += "wait\n";
+  testing::RunShell(script);
+  std::vector<RankRun> runs(world);
+  for (int r = 0; r < world; ++r) {
+    std::string tag = dir / ("rank" + std::to_string(r));
+    runs[r].exit_code = std::stoi(testing::ReadFile(tag + ".rc"));
+    runs[r].err = testing::ReadFile(tag + ".err");
+  }
+  return runs;
+}
+
+// A simulated 5-class data set, ingested once for every test below.
+class DistributedCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    auto sim = testing::RunSnpflow("simulate --samples 300 --snps 1500 --seed 5 -O b -q -o " +
+                                   (*dir_ / "X.bcf"));
+    ASSERT_EQ(sim.exit_code, 0) << sim.err;
+    auto ingest = testing::RunSnpflow("ingest " + (*dir_ / "X.bcf") + " --labels " +
+                                      (*dir_ / "X.panel") +
+                                      " --label-column super_pop -q -o " + (*dir_ / "D"));
+    ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string Data() { return *dir_ / "D"; }
+  static testing::TempDir* dir_;
+};
+testing::TempDir* DistributedCli::dir_ = nullptr;
+
+double SummaryAccuracy(const std::string& run_dir) {
+  std::string summary = testing::ReadFile(run_dir + "/summary.json");
+  size_t at = summary.find("\"mean_test_accuracy\": ");
+  if (at == std::string::npos) throw std::runtime_error("no accuracy in " + run_dir);
+  return std::stod(summary.substr(at + 22));
+}
+
+// predictions.tsv rows: sample, fold, true, predicted, probabilities.
+std::vector<std::vector<std::string>> ReadPredictions(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(testing::ReadFile(path));
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string x; std::getline(fields, x, '\t');) f.push_back(x);
+    rows.push_back(f);
+  }
+  return rows;
+}
+
+TEST_F(DistributedCli, TwoAndThreeRanksReachOneProcessAccuracyAndOnlyRankZeroWrites) {
+  testing::TempDir dir;
+  const std::string common = "train --data " + Data() +
+                             " --train-folds 0 --train.epochs 5 --threads 1 -q"
+                             " --batcher.batch-size 40 --train.lr 0.003";
+  auto one = testing::RunSnpflow(common + " -o " + (dir / "W1"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const double accuracy1 = SummaryAccuracy(dir / "W1");
+  EXPECT_GT(accuracy1, 0.6) << "chance is 0.2";
+  for (int world : {2, 3}) {
+    const std::string tag = "W" + std::to_string(world);
+    auto runs = LaunchRanks(dir, world, [&](int r) {
+      return common + " -o " + (dir / (tag + "_rank" + std::to_string(r)));
+    });
+    for (int r = 0; r < world; ++r) ASSERT_EQ(runs[r].exit_code, 0) << runs[r].err;
+    const double accuracy = SummaryAccuracy(dir / (tag + "_rank0"));
+    EXPECT_NEAR(accuracy, accuracy1, 0.1) << world << " ranks";
+    EXPECT_EQ(ReadPredictions(dir / (tag + "_rank0/predictions.tsv")).size(),
+              ReadPredictions(dir / "W1/predictions.tsv").size());
+    EXPECT_TRUE(fs::exists(dir / (tag + "_rank0/fold_0/model.pt")));
+    for (int r = 1; r < world; ++r)
+      EXPECT_FALSE(fs::exists(dir / (tag + "_rank" + std::to_string(r))))
+          << "rank " << r << " wrote outputs";
+    std::printf("[ info ] %d ranks: test accuracy %.3f (1 process: %.3f)\n", world, accuracy,
+                accuracy1);
+  }
+}
+
+// Dropout 0 and one whole-split batch per step, split exactly (180 training samples): with
+// batch norm synced across ranks, the ranks compute the single process's model up to float
+// summation order, so the predictions agree.
+TEST_F(DistributedCli, DeterministicSettingsGiveTheSinglyTrainedPredictions) {
+  testing::TempDir dir;
+  const std::string common = "train --data " + Data() +
+                             " --train-folds 0 --train.epochs 2 --threads 1 -q"
+                             " --train.dropout1 0 --train.dropout2 0 --batcher.batch-size 1000";
+  auto one = testing::RunSnpflow(common + " -o " + (dir / "W1"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto expected = ReadPredictions(dir / "W1/predictions.tsv");
+  ASSERT_EQ(expected.size(), 61u);
+  for (int world : {2, 3}) {
+    const std::string out = dir / ("W" + std::to_string(world));
+    auto runs = LaunchRanks(dir, world, [&](int) { return common + " -o " + out; });
+    for (int r = 0; r < world; ++r) ASSERT_EQ(runs[r].exit_code, 0) << runs[r].err;
+    auto got = ReadPredictions(out + "/predictions.tsv");
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 1; i < got.size(); ++i) {
+      EXPECT_EQ(got[i][0], expected[i][0]);
+      EXPECT_EQ(got[i][3], expected[i][3]) << "sample " << got[i][0] << ", " << world << " ranks";
+      for (size_t k = 4; k < got[i].size(); ++k)
+        EXPECT_NEAR(std::stod(got[i][k]), std::stod(expected[i][k]), 1e-3) << got[i][0];
+    }
+  }
+}
+
+TEST_F(DistributedCli, AKilledRankMakesTheOthersFailNamingIt) {
+  testing::TempDir dir;
+  auto runs = LaunchRanks(
+      dir, 3,
+      [&](int) {
+        return "train --data " + Data() + " -o " + (dir / "R") +
+               " --train-folds 0 --train.epochs 5 --threads 1 -q --batcher.batch-size 40"
+               " --dist.timeout 1";
+      },
+      {{1, "SNPFLOW_TEST_DIE_AT_COLLECTIVE=9"}});
+  EXPECT_EQ(runs[1].exit_code, 128 + 9) << "rank 1 kills itself";
+  for (int r : {0, 2}) {
+    EXPECT_EQ(runs[r].exit_code, 1) << "rank " << r << " (124: it hung)\n" << runs[r].err;
+    EXPECT_NE(runs[r].err.find("snpflow: error: rank " + std::to_string(r) + " of 3: "),
+              std::string::npos)
+        << runs[r].err;
+    EXPECT_NE(runs[r].err.find("rank 1 did not report in: dead, hung or unreachable"),
+              std::string::npos)
+        << runs[r].err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "R/summary.json"));
+}
+
+TEST_F(DistributedCli, AHungRankMakesTheOthersTimeOut) {
+  testing::TempDir dir;
+  const int port = FreePort();
+  const std::string args = testing::SnpflowCli() + " train --data " + Data() + " -o " +
+                           (dir / "R") +
+                           " --train-folds 0 --train.epochs 5 --threads 1 -q --dist.timeout 1";
+  const std::string env =
+      "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 ";
+  // Rank 1 sleeps in its 5th collective; rank 0 must give up on its own; then rank 1 is killed.
+  auto run = testing::RunShell(env + "RANK=1 SNPFLOW_TEST_HANG_AT_COLLECTIVE=5 exec timeout 120 " +
+                               args + " 2>/dev/null & hung=$!; " + env + "RANK=0 timeout 120 " +
+                               args + "; rc=$?; kill $hung; exit $rc");
+  EXPECT_EQ(run.exit_code, 1) << "124: rank 0 hung\n" << run.err;
+  EXPECT_NE(run.err.find("rank 0 of 2: allreduce #5"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("(timeout 1 s): rank 1 did not report in"), std::string::npos)
+      << run.err;
+}
+
+TEST_F(DistributedCli, LaunchMistakesAreClearErrors) {
+  testing::TempDir dir;
+  auto none = testing::RunShell("env -u WORLD_SIZE -u SLURM_NTASKS " + testing::SnpflowCli() +
+                                " train --data " + Data() + " -o " + (dir / "R") + " --dist");
+  EXPECT_EQ(none.exit_code, 2) << "a launch mistake is a usage error";
+  EXPECT_NE(none.err.find("--dist: no launch environment"), std::string::npos) << none.err;
+  auto vcf = testing::RunShell("MASTER_ADDR=127.0.0.1 WORLD_SIZE=2 RANK=0 " +
+                               testing::SnpflowCli() + " train X.bcf --labels X.panel -o " +
+                               (dir / "R"));
+  EXPECT_EQ(vcf.exit_code, 2);
+  EXPECT_NE(vcf.err.find("a distributed run reads an existing ingest"), std::string::npos)
+      << vcf.err;
+  // Rank 1 alone: nobody serves the store, so the rendezvous times out.
+  auto alone = testing::RunShell("MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                                 std::to_string(FreePort()) + " WORLD_SIZE=2 RANK=1 " +
+                                 testing::SnpflowCli() + " train --data " + Data() + " -o " +
+                                 (dir / "R") + " --dist.rendezvous-timeout 1");
+  EXPECT_EQ(alone.exit_code, 1);
+  EXPECT_NE(alone.err.find("rank 1 of 2: rendezvous at 127.0.0.1:"), std::string::npos)
+      << alone.err;
+  EXPECT_NE(alone.err.find("failed within 1 s"), std::string::npos) << alone.err;
+}
+
+}  // namespace
+}  // namespace snpflow
