@@ -3,7 +3,7 @@
 # Genomes size), then time in the same run:
 #   bcftools view -Ou -o /dev/null  (decode only: the floor for any VCF/BCF reader)
 #   plink2 --make-pgen              (the usual genotype import)
-#   snpflow ingest                  (decode, filter, count, store, per-fold stats + embeddings)
+#   snpflow ingest                  (decode, filter, count, store, counts)
 # Prints wall seconds, ratio to bcftools on the same input, and peak RSS (/usr/bin/time -v).
 set -euo pipefail
 cd "$(dirname "$0")/.."

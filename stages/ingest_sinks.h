@@ -36,7 +36,7 @@ struct StoreOptions {
 };
 
 /// store: kept variants, in input order, into the packed store and the counts table. Finalize
-/// writes variants.tsv, store.snpf, counts.npy and per-fold stats.
+/// writes variants.tsv, store.snpf and counts.npy.
 class StoreSink : public BlockSink {
  public:
   explicit StoreSink(const StoreOptions& options);

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 #include <future>
 
 #include "io/atomic_file.h"
@@ -32,6 +33,23 @@ void CountStage::Process(VariantBlock& block) const {
   }
 }
 
+namespace {
+
+// Older snpflow versions wrote fold_<f>/stats.npy and embedding.npy into the ingest directory;
+// remove such files (and then-empty fold directories) so that nothing stale is read as current.
+void RemoveStaleFoldFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("fold_", 0) != 0 || !entry.is_directory(ec)) continue;
+    for (const char* stale : {"stats.npy", "embedding.npy"})
+      std::filesystem::remove(entry.path() / stale, ec);
+    if (std::filesystem::is_empty(entry.path(), ec)) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
 StoreSink::StoreSink(const StoreOptions& options) : options_(options) {}
 
 void StoreSink::Init(RunContext& ctx) {
@@ -61,7 +79,8 @@ void StoreSink::Finalize(RunContext& ctx) {
     store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
   });
   WriteVariantTable(store_->sites(), *counts_, ctx.output_dir + "/variants.tsv");
-  WriteCountsAndFoldStats(*counts_, ctx.output_dir);
+  io::WriteCounts(*counts_, ctx.output_dir + "/counts.npy");
+  RemoveStaleFoldFiles(ctx.output_dir);
   saved.get();
 }
 
@@ -69,7 +88,7 @@ void RegisterStoreStages(StageRegistry& registry) {
   registry.Add(MakeStageInfo<CountStage, CountOptions>(
       "count genotypes per SNP x partition x class (for per-fold stats and embeddings)"));
   registry.Add(MakeStageInfo<StoreSink, StoreOptions>(
-      "write the packed 2-bit store, variants.tsv, counts and per-fold stats/embeddings"));
+      "write the packed 2-bit store, variants.tsv and counts.npy"));
 }
 
 }  // namespace snpflow
