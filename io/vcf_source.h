@@ -26,6 +26,10 @@ struct VcfSourceOptions {
   /// skipped as `duplicate` (--decode-gt.duplicates).
   OrderPolicy duplicates = OrderPolicy::kError;
   bool quiet = false;  // no warnings on stderr (e.g. a contig missing from the header)
+  /// VCF text read front to back (no -r): hand on blocks of text lines that decode-gt parses in
+  /// parallel (io/vcf_line_parser), instead of htslib's serial vcf_parse of every field. The
+  /// source still checks CHROM, POS and the record order, serially (see ReadBlock).
+  bool fast_text = true;
 };
 
 class VcfSource : public BlockSource {
@@ -52,9 +56,15 @@ class VcfSource : public BlockSource {
   uint64_t file_size() const { return file_size_; }
   /// True when the input is a regular file (seekable; has a size, may have an index).
   bool regular_file() const { return regular_file_; }
+  /// Whether blocks carry text lines for the fast parser (VCF text, no -r, fast_text).
+  bool fast_text() const;
+  /// Lines the fast parser handed to htslib's vcf_parse so far (unusual records).
+  uint64_t fallback_records() const;
 
  private:
   VcfSource() = default;
+  /// ReadBlock for the fast path: blocks of text lines, fixed columns checked here.
+  bool ReadTextBlock(VariantBlock& block);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   VcfSourceOptions options_;
