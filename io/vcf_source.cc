@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -549,6 +550,13 @@ bool VcfSource::ReadTextBlock(VariantBlock& block) {
 }
 
 bool VcfSource::ReadBlock(VariantBlock& block) {
+  struct Timer {  // adds the call's duration to read_seconds_, also when it throws
+    double& total;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    ~Timer() {
+      total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+  } timer{read_seconds_};
   Impl& im = *impl_;
   if (im.text_reader != nullptr) return ReadTextBlock(block);
   auto raw = std::make_shared<RawRecords>();

@@ -60,6 +60,8 @@ class VcfSource : public BlockSource {
   bool fast_text() const;
   /// Lines the fast parser handed to htslib's vcf_parse so far (unusual records).
   uint64_t fallback_records() const;
+  /// Seconds spent in ReadBlock (the graph's serial source), waits for decompression included.
+  double read_seconds() const { return read_seconds_; }
 
  private:
   VcfSource() = default;
@@ -72,6 +74,7 @@ class VcfSource : public BlockSource {
   uint64_t records_ = 0;
   uint64_t file_size_ = 0;
   bool regular_file_ = false;
+  double read_seconds_ = 0;
 };
 
 }  // namespace snpflow::io

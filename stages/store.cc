@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <future>
@@ -24,13 +25,23 @@ void CountStage::Init(const RunContext& ctx) {
 
 void CountStage::Process(VariantBlock& block) const {
   block.counts.assign(block.num_kept() * stride_, 0);
-  size_t row = 0;
+  std::vector<const uint8_t*> kept;
+  kept.reserve(block.size());
   for (size_t i = 0; i < block.size(); ++i) {
     if (!block.kept(i)) continue;
-    uint16_t* counts = block.counts.data() + row++ * stride_;
+    uint16_t* counts = block.counts.data() + kept.size() * stride_;
     const uint8_t* codes = block.codes_of(i);
-    for (size_t s = 0; s < block.n_samples; ++s) ++counts[cell_[s] + codes[s]];
+    for (size_t s = 0; s < block.n_samples; ++s) {
+      if (codes[s] > 3)
+        throw Error("variant " + block.variants[i].chrom + ":" +
+                    std::to_string(block.variants[i].pos) + " has a genotype code above 3 (a "
+                    "stage wrote an invalid code)");
+      ++counts[cell_[s] + codes[s]];
+    }
+    kept.push_back(codes);
   }
+  // Pack here, in parallel: the ordered store tail then only splices packed rows.
+  io::PackedStore::PackCodes(kept.data(), kept.size(), block.n_samples, block.packed);
 }
 
 namespace {
@@ -58,15 +69,31 @@ void StoreSink::Init(RunContext& ctx) {
 }
 
 void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
+  const auto start = std::chrono::steady_clock::now();
   const size_t stride = counts_->stride();
-  size_t row = 0;
+  std::vector<io::SiteInfo> sites;
+  sites.reserve(block.size());
   for (size_t i = 0; i < block.size(); ++i) {
     if (!block.kept(i)) continue;
     const Variant& v = block.variants[i];
-    store_->AppendVariant(io::SiteInfo{v.chrom, v.pos, v.id, v.ref, v.alt}, block.codes_of(i));
-    counts_->Append(block.counts.data() + row++ * stride);
-    ++kept_;
+    sites.push_back(io::SiteInfo{v.chrom, v.pos, v.id, v.ref, v.alt});
+    counts_->Append(block.counts.data() + (sites.size() - 1) * stride);
   }
+  if (!sites.empty()) {
+    // The count step packed the kept codes (block.packed); without it, pack them here.
+    std::vector<uint8_t> local;
+    const std::vector<uint8_t>* packed = &block.packed;
+    if (packed->size() < block.n_samples * ((sites.size() + 3) / 4)) {
+      std::vector<const uint8_t*> codes;
+      for (size_t i = 0; i < block.size(); ++i)
+        if (block.kept(i)) codes.push_back(block.codes_of(i));
+      io::PackedStore::PackCodes(codes.data(), codes.size(), block.n_samples, local);
+      packed = &local;
+    }
+    store_->AppendPacked(sites.data(), sites.size(), packed->data());
+  }
+  kept_ += sites.size();
+  tail_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void StoreSink::Finalize(RunContext& ctx) {
