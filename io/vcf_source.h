@@ -47,7 +47,9 @@ class VcfSource : public BlockSource {
   /// marks records skipped for order as `unsorted` / `duplicate`). Returns false at end of input.
   /// Serial. Throws FormatError naming file, record and position on bad input: a POS that is not
   /// a positive integer, an empty CHROM, a contig the BCF header lacks, records out of order or
-  /// duplicated (unless skipped), a truncated file or any htslib read error.
+  /// duplicated (unless skipped), a truncated file or any htslib read error. On the VCF text
+  /// fast path those errors (but a first line's) travel with the block instead, for decode-gt to
+  /// throw after the lines before them, so that errors come in record order.
   bool ReadBlock(VariantBlock& block) override;
   /// Records read so far.
   uint64_t records_read() const { return records_; }
