@@ -473,6 +473,7 @@ bool VcfSource::ReadTextBlock(VariantBlock& block) {
   const VcfTextDictionary& dict = *im.header->dict;
   std::vector<const char*> dropped;
   block.variants.clear();
+  block.counted.clear();
   for (size_t i = 0; i < text->lines(); ++i) {
     const uint64_t record_no = text->first_record + i;
     std::string_view line = text->TrimmedLine(i, im.header->strips_final_cr);
