@@ -32,7 +32,7 @@ const std::map<std::string, CommandInfo>& Commands() {
   using namespace snpflow::cli;
   static const std::map<std::string, CommandInfo> commands = {
       {"simulate", {SimulateCommand, "write a simulated VCF/BCF and panel (Balding-Nichols)"}},
-      {"ingest", {IngestCommand, "VCF/BCF -> packed store, counts, per-fold stats and embedding"}},
+      {"ingest", {IngestCommand, "VCF/BCF -> packed store and genotype counts (per-fold stats derive from them)"}},
       {"run", {RunCommand, "run a pipeline config (configs/*.ini)"}},
       {"stages", {StagesCommand, "list built-in and plugin stages with their options"}},
       {"export", {ExportCommand, "export a store to NumPy .npy files for other ML backends"}},

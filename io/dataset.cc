@@ -135,14 +135,8 @@ std::vector<SiteInfo> ReadVariantTable(const std::string& path) {
   return sites;
 }
 
-std::vector<std::string> IngestFiles(int folds) {
-  std::vector<std::string> files = {"store.snpf",   "counts.npy",   "samples.tsv",
-                                    "classes.txt",  "variants.tsv", "ingest.json"};
-  for (int f = 0; f < folds; ++f) {
-    files.push_back("fold_" + std::to_string(f) + "/stats.npy");
-    files.push_back("fold_" + std::to_string(f) + "/embedding.npy");
-  }
-  return files;
+std::vector<std::string> IngestFiles(int /*folds*/) {
+  return {"store.snpf", "counts.npy", "samples.tsv", "classes.txt", "variants.tsv", "ingest.json"};
 }
 
 std::vector<std::string> DatasetFilesRead() {
@@ -192,7 +186,8 @@ Dataset LoadDataset(const std::string& dir) {
   if (data.store.sample_ids() != data.samples.ids)
     throw FormatError(dir + ": samples.tsv and store.snpf list different samples; re-run ingest");
   NpyArray counts = ReadNpy(dir + "/counts.npy");
-  if (counts.dtype != "<u2" || counts.shape.size() != 4 || counts.shape[3] != 4 ||
+  const bool u1 = counts.dtype == "|u1";
+  if ((!u1 && counts.dtype != "<u2") || counts.shape.size() != 4 || counts.shape[3] != 4 ||
       counts.shape[0] != data.store.num_variants() ||
       counts.shape[2] != data.samples.class_names.size())
     throw FormatError(dir + "/counts.npy: shape/dtype do not match store.snpf and classes.txt");
@@ -201,8 +196,20 @@ Dataset LoadDataset(const std::string& dir) {
     throw FormatError(dir + "/samples.tsv: partition " + std::to_string(max_partition) +
                       " but counts.npy has " + std::to_string(data.samples.folds) + " folds");
   data.counts = GenotypeCounts(data.samples.folds, data.samples.class_names.size());
-  const uint16_t* p = counts.as<uint16_t>();
-  for (size_t j = 0; j < counts.shape[0]; ++j) data.counts.Append(p + j * data.counts.stride());
+  const size_t stride = data.counts.stride();
+  if (counts.data.size() != counts.shape[0] * stride * (u1 ? 1 : 2))
+    throw FormatError(dir + "/counts.npy: " + std::to_string(counts.data.size()) +
+                      " data bytes do not match its shape; re-run `snpflow ingest`");
+  std::vector<uint16_t> row(stride);
+  for (size_t j = 0; j < counts.shape[0]; ++j) {
+    if (u1) {
+      const uint8_t* p = counts.as<uint8_t>() + j * stride;
+      std::copy(p, p + stride, row.begin());
+      data.counts.Append(row.data());
+    } else {
+      data.counts.Append(counts.as<uint16_t>() + j * stride);
+    }
+  }
   return data;
 }
 

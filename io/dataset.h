@@ -19,8 +19,8 @@ struct Dataset {
 };
 
 /// Files of an ingest output directory, relative to it, that its manifest lists: store.snpf,
-/// counts.npy, samples.tsv, classes.txt, variants.tsv, ingest.json and fold_<f>/{stats,
-/// embedding}.npy for f < folds.
+/// counts.npy, samples.tsv, classes.txt, variants.tsv and ingest.json (per-fold statistics are
+/// not files of an ingest: they derive from counts.npy). `folds` is kept for the callers.
 std::vector<std::string> IngestFiles(int folds);
 
 /// The files LoadDataset reads; each must be listed in the manifest.

@@ -34,7 +34,13 @@ class GenotypeCounts {
   std::vector<std::vector<uint16_t>> chunks_;
 };
 
-/// Write `counts` to `path` atomically as a uint16 .npy of shape (SNPs, folds, classes, 4).
+/// Return the dtype counts.npy is written with: "|u1" when every partition x class cell holds
+/// fewer than 256 samples (so every count fits a byte), else "<u2".
+std::string CountsDtype(const GenotypeCounts& counts);
+
+/// Write `counts` to `path` atomically as a .npy of shape (SNPs, folds, classes, 4) and dtype
+/// CountsDtype(). Per-fold statistics and embeddings are not written: they derive from the counts
+/// in milliseconds (ComputeFoldStats), so `train` and `export` compute them when they need them.
 void WriteCounts(const GenotypeCounts& counts, const std::string& path);
 
 }  // namespace snpflow::io

@@ -287,49 +287,102 @@ PackedStore::PackedStore(PackedStore&&) noexcept = default;
 PackedStore& PackedStore::operator=(PackedStore&&) noexcept = default;
 PackedStore::~PackedStore() = default;
 
-void PackedStore::AppendVariant(const SiteInfo& site, const uint8_t* codes) {
-  if (finished_)
-    throw Error("PackedStore::AppendVariant called after Finish() (variant " + site.chrom + ":" +
-                std::to_string(site.pos) + ")");
-  const size_t n = num_samples();
-  if (open_tile_.empty()) open_tile_.assign(n * kFullTileBytes, 0);
-  if (staged_.empty()) staged_.resize(4 * n);
-  uint8_t* slot = staged_.data() + (open_count_ % 4) * n;
-  uint8_t seen = 0;
-  for (size_t i = 0; i < n; ++i) {
-    seen |= codes[i];
-    slot[i] = codes[i];
-  }
-  if (seen > 3)
-    throw Error("PackedStore::AppendVariant: variant " + site.chrom + ":" +
-                std::to_string(site.pos) + " has a genotype code above 3");
-  sites_.push_back(site);
-  if (++open_count_ % 4 == 0) PackStaged(4);
-  if (open_count_ == kTileVariants) {
-    tiles_.push_back(std::move(open_tile_));
-    open_tile_ = std::vector<uint8_t>();
-    open_count_ = 0;
+namespace {
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the 64-bit code splicing assumes it");
+
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// OR the `count` 2-bit codes of `src` starting at code `from` into `dst` starting at code `to`
+// (whose bits are still zero), 28 codes per step. `src` must be readable
+// PackedStore::kSlackBytes past its codes; `dst` is written only before `dst_end`.
+void SpliceCodes(const uint8_t* src, size_t from, size_t count, uint8_t* dst, size_t to,
+                 const uint8_t* dst_end) {
+  size_t src_bit = 2 * from, dst_bit = 2 * to, left = 2 * count;
+  while (left > 0) {
+    const size_t take = std::min<size_t>(left, 56);
+    const uint64_t bits = (Load64(src + src_bit / 8) >> (src_bit % 8)) & ((uint64_t{1} << take) - 1);
+    uint8_t* d = dst + dst_bit / 8;
+    if (d + 8 <= dst_end) {
+      const uint64_t merged = Load64(d) | (bits << (dst_bit % 8));
+      std::memcpy(d, &merged, sizeof merged);
+    } else {  // the end of the tile: touch only the bytes the codes reach
+      const size_t bytes = (dst_bit % 8 + take + 7) / 8;
+      uint64_t merged = 0;
+      std::memcpy(&merged, d, bytes);
+      merged |= bits << (dst_bit % 8);
+      std::memcpy(d, &merged, bytes);
+    }
+    src_bit += take;
+    dst_bit += take;
+    left -= take;
   }
 }
 
-void PackedStore::PackStaged(size_t count) {
-  // The staged variants are open_count_ - count .. open_count_ - 1 and share one byte per sample.
+}  // namespace
+
+void PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
+                            std::vector<uint8_t>& out) {
+  const size_t row = (count + 3) / 4;
+  out.assign(n_samples * row + kSlackBytes, 0);
+  const uint8_t* none = nullptr;
+  for (size_t g = 0; g < count; g += 4) {
+    const uint8_t* c[4];
+    for (size_t k = 0; k < 4; ++k) c[k] = g + k < count ? variants[g + k] : none;
+    uint8_t* dst = out.data() + g / 4;
+    if (c[3] != nullptr) {
+      for (size_t i = 0; i < n_samples; ++i)
+        dst[i * row] = static_cast<uint8_t>(c[0][i] | (c[1][i] << 2) | (c[2][i] << 4) | (c[3][i] << 6));
+      continue;
+    }
+    for (size_t k = 0; k < 4 && c[k] != nullptr; ++k)
+      for (size_t i = 0; i < n_samples; ++i) dst[i * row] |= static_cast<uint8_t>(c[k][i] << (2 * k));
+  }
+}
+
+void PackedStore::AppendVariant(const SiteInfo& site, const uint8_t* codes) {
   const size_t n = num_samples();
-  if (n == 0) return;
-  uint8_t* dst = open_tile_.data() + (open_count_ - 1) / 4;
-  const uint8_t* s0 = staged_.data();
-  const uint8_t* s1 = s0 + n;
-  const uint8_t* s2 = s1 + n;
-  const uint8_t* s3 = s2 + n;
-  if (count < 4) std::memset(staged_.data() + count * n, 0, (4 - count) * n);
-  for (size_t i = 0; i < n; ++i)
-    dst[i * kFullTileBytes] =
-        static_cast<uint8_t>(s0[i] | (s1[i] << 2) | (s2[i] << 4) | (s3[i] << 6));
+  uint8_t seen = 0;
+  for (size_t i = 0; i < n; ++i) seen |= codes[i];
+  if (seen > 3)
+    throw Error("PackedStore::AppendVariant: variant " + site.chrom + ":" +
+                std::to_string(site.pos) + " has a genotype code above 3");
+  std::vector<uint8_t> packed;
+  PackCodes(&codes, 1, n, packed);
+  AppendPacked(&site, 1, packed.data());
+}
+
+void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_t* packed) {
+  if (finished_)
+    throw Error("PackedStore::AppendVariant called after Finish() (variant " +
+                (count > 0 ? sites[0].chrom + ":" + std::to_string(sites[0].pos) : "") + ")");
+  const size_t n = num_samples();
+  const size_t row = (count + 3) / 4;
+  size_t done = 0;
+  while (done < count) {
+    if (open_tile_.empty()) open_tile_.assign(n * kFullTileBytes, 0);
+    const size_t take = std::min(count - done, size_t{kTileVariants} - open_count_);
+    uint8_t* const tile_end = open_tile_.data() + open_tile_.size();
+    for (size_t i = 0; i < n; ++i)
+      SpliceCodes(packed + i * row, done, take, open_tile_.data() + i * kFullTileBytes,
+                  open_count_, tile_end);
+    open_count_ += take;
+    done += take;
+    if (open_count_ == kTileVariants) {
+      tiles_.push_back(std::move(open_tile_));
+      open_tile_ = std::vector<uint8_t>();
+      open_count_ = 0;
+    }
+  }
+  sites_.insert(sites_.end(), sites, sites + count);
 }
 
 void PackedStore::Finish() {
   if (finished_) return;
-  if (open_count_ % 4 != 0) PackStaged(open_count_ % 4);
   if (open_count_ > 0) {
     const size_t n = num_samples();
     const size_t bytes = (open_count_ + 3) / 4;
@@ -340,7 +393,6 @@ void PackedStore::Finish() {
   }
   // Release the capacity too (`= {}` would keep it).
   open_tile_ = std::vector<uint8_t>();
-  staged_ = std::vector<uint8_t>();
   open_count_ = 0;
   finished_ = true;
 }
@@ -364,17 +416,15 @@ uint8_t PackedStore::code(size_t sample, size_t variant) const {
                 ") out of range (" + std::to_string(num_samples()) + " samples, " +
                 std::to_string(num_variants()) + " variants)");
   const size_t t = variant / kTileVariants, j = variant % kTileVariants;
-  // Before Finish() the last variants are still in the open tile (full-tile stride), and the
-  // last open_count_ % 4 of them only in the staging rows.
+  // Before Finish() the last variants are still in the open tile (full-tile stride).
   const bool open = t == tiles_.size();
-  if (open && j >= open_count_ / 4 * 4) return staged_[(j % 4) * num_samples() + sample];
   const uint8_t* tile = open ? open_tile_.data() : tiles_[t].data();
   const size_t bytes = open ? kFullTileBytes : tiles_[t].size() / num_samples();
   return (tile[sample * bytes + j / 4] >> (2 * (j % 4))) & 3u;
 }
 
 size_t PackedStore::memory_bytes() const {
-  size_t total = open_tile_.capacity() + staged_.capacity();
+  size_t total = open_tile_.capacity();
   for (const auto& tile : tiles_) total += tile.capacity();
   return total;
 }

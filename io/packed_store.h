@@ -29,8 +29,19 @@ class PackedStore {
   PackedStore& operator=(PackedStore&&) noexcept;
   ~PackedStore();
 
+  /// Spare bytes after PackCodes' rows, so that splicing can read 64-bit words.
+  static constexpr size_t kSlackBytes = 8;
+
   /// Append one variant: `codes` holds num_samples() codes 0..3. Call serially, in order.
   void AppendVariant(const SiteInfo& site, const uint8_t* codes);
+  /// Append `count` variants given packed as PackCodes writes them: num_samples() rows of
+  /// ceil(count / 4) bytes (+ kSlackBytes). Call serially, in order; the work per variant is a
+  /// shifted word copy per sample, so packing can happen in parallel before.
+  void AppendPacked(const SiteInfo* sites, size_t count, const uint8_t* packed);
+  /// Pack `count` variants' codes (variants[k] holds n_samples codes 0..3) into `out`: sample-major
+  /// rows of ceil(count / 4) bytes, low bits first, then kSlackBytes zero bytes. Thread-safe.
+  static void PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
+                        std::vector<uint8_t>& out);
   /// Flush the last partial tile. Call once after the last AppendVariant.
   void Finish();
 
@@ -56,18 +67,14 @@ class PackedStore {
   static PackedStore Load(const std::string& path);
 
  private:
-  /// Pack the `count` (1..4) staged variants into their byte of the open tile.
-  void PackStaged(size_t count);
 
   std::vector<std::string> sample_ids_;
   std::vector<SiteInfo> sites_;
   /// tiles_[t] holds num_samples() x tile_bytes(t) bytes, sample-major.
   std::vector<std::vector<uint8_t>> tiles_;
-  std::vector<uint8_t> open_tile_;  // the tile being filled, kTileVariants/4 bytes per sample
-  size_t open_count_ = 0;           // variants in open_tile_ (the last open_count_ % 4 staged)
-  /// Codes of the last open_count_ % 4 variants, variant-major (4 x num_samples()): they are
-  /// packed into open_tile_ four at a time, one byte store per sample instead of four.
-  std::vector<uint8_t> staged_;
+  /// The tile being filled: kTileVariants/4 bytes per sample, codes ORed in.
+  std::vector<uint8_t> open_tile_;
+  size_t open_count_ = 0;  // variants in open_tile_
   bool finished_ = false;
 };
 

@@ -1,12 +1,14 @@
 #include "io/vcf_source.h"
 
 #include <htslib/bgzf.h>
+#include <htslib/hfile.h>
 #include <htslib/hts.h>
 #include <htslib/kstring.h>
 #include <htslib/tbx.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -53,6 +55,9 @@ struct VcfSource::Impl {
   std::set<std::string> warned_contigs;  // contigs added to the header, warned about once
   std::unordered_set<uint64_t> region_records;  // -r: offsets of the records already read
   size_t text_columns = 0;  // columns of a VCF text data line: 9 + samples before -S
+  std::unique_ptr<VcfTextBlockReader> text_reader;  // the fast path's line splitter
+  std::unordered_map<std::string, int> text_contigs;  // contig name -> number, for order checks
+  bool text_done = false;  // the fast path met an error: no further block
 
   ~Impl() {
     if (itr != nullptr) hts_itr_destroy(itr);
@@ -135,6 +140,73 @@ std::string ReadChromLine(const std::string& path) {
 }
 
 }  // namespace
+
+namespace {
+
+// Copy what the fast line parser needs from the header (after -S).
+std::shared_ptr<const VcfTextDictionary> TextDictionary(const bcf_hdr_t* hdr) {
+  auto dict = std::make_shared<VcfTextDictionary>();
+  for (int i = 0; i < hdr->n[BCF_DT_CTG]; ++i)
+    if (hdr->id[BCF_DT_CTG][i].key != nullptr) dict->AddContig(hdr->id[BCF_DT_CTG][i].key);
+  for (int i = 0; i < hdr->n[BCF_DT_ID]; ++i) {
+    const bcf_idpair_t& pair = hdr->id[BCF_DT_ID][i];
+    if (pair.key == nullptr) continue;
+    dict->AddId(pair.key);
+    if (pair.val == nullptr) continue;
+    // htslib marks an ID not declared for a line type with info[type] == 15 (vcf.c).
+    if (pair.val->info[BCF_HL_INFO] != 15) dict->AddInfo(pair.key);
+    const uint32_t fmt = pair.val->info[BCF_HL_FMT];
+    if (fmt == 15) continue;
+    using FieldType = VcfTextDictionary::FieldType;
+    FieldType type = FieldType::kUnsupported;
+    switch (fmt >> 4 & 0xf) {
+      case BCF_HT_STR: type = FieldType::kString; break;
+      case BCF_HT_INT: type = FieldType::kInteger; break;
+      case BCF_HT_REAL: type = FieldType::kFloat; break;
+      default: break;
+    }
+    dict->AddFormat(pair.key, type);
+  }
+  std::vector<uint32_t> kept;
+  size_t columns = static_cast<size_t>(bcf_hdr_nsamples(hdr));
+  if (hdr->keep_samples != nullptr) {
+    columns = static_cast<size_t>(hdr->nsamples_ori);
+    for (size_t i = 0; i < columns; ++i)
+      if (hdr->keep_samples[i >> 3] & (1 << (i & 7))) kept.push_back(static_cast<uint32_t>(i));
+  } else {
+    for (size_t i = 0; i < columns; ++i) kept.push_back(static_cast<uint32_t>(i));
+  }
+  dict->SetSamples(columns, std::move(kept));
+  return dict;
+}
+
+}  // namespace
+
+std::string TextRecordWhere(const std::string& path, uint64_t record_no) {
+  return "'" + path + "': record " + std::to_string(record_no) + " (data line " +
+         std::to_string(record_no) + " after the header)";
+}
+
+std::string MalformedRecordMessage(const std::string& path, uint64_t record_no,
+                                   const std::string& last_site) {
+  return TextRecordWhere(path, record_no) + (last_site.empty() ? "" : ", after " + last_site) +
+         " is malformed or the file is truncated/corrupt; check it with `bcftools view " + path +
+         " > /dev/null`";
+}
+
+std::string UndeclaredTagMessage(const std::string& path, uint64_t record_no) {
+  return TextRecordWhere(path, record_no) +
+         " uses an INFO, FORMAT or FILTER tag that the header does not declare; add its "
+         "##INFO/##FORMAT/##FILTER line to the header (e.g. with `bcftools annotate -h "
+         "extra.hdr`)";
+}
+
+std::string SampleColumnsMessage(const std::string& path, uint64_t record_no,
+                                 const std::string& site, size_t columns, size_t expected) {
+  return "'" + path + "': record " + std::to_string(record_no) + " (" + site + ") has " +
+         std::to_string(columns) + " sample columns but the header has " +
+         std::to_string(expected) + "; the line is malformed or cut short";
+}
 
 std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
   // Our own messages name the file and record; htslib's would only repeat them less clearly.
@@ -227,8 +299,37 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
                          "`bcftools index " + path + "`");
     }
   }
+  if (im.vcf_text && im.regions.empty() && options.fast_text) {
+    // The header was read through the same handle: raw reads continue at the first data line.
+    htsFile* fp = im.fp;
+    VcfTextBlockReader::ReadFn read;
+    if (fp->format.compression == no_compression) {
+      im.header->strips_final_cr = false;
+      read = [fp](char* buf, size_t n) { return static_cast<int64_t>(hread(fp->fp.hfile, buf, n)); };
+    } else {
+      // Never past the current BGZF block: bgzf_read reports a failing block as -1 and drops the
+      // bytes it copied in that call, while htslib's line reader keeps them (a partial line).
+      read = [fp](char* buf, size_t n) -> int64_t {
+        BGZF* bgzf = fp->fp.bgzf;
+        if (bgzf->block_offset >= bgzf->block_length) {
+          if (bgzf_read_block(bgzf) != 0) return -1;
+          if (bgzf->block_length == 0) return 0;
+        }
+        n = std::min(n, static_cast<size_t>(bgzf->block_length - bgzf->block_offset));
+        return static_cast<int64_t>(bgzf_read(bgzf, buf, n));
+      };
+    }
+    im.header->dict = TextDictionary(im.header->hdr);
+    im.header->text_columns = im.text_columns;
+    im.text_reader = std::make_unique<VcfTextBlockReader>(std::move(read));
+  }
   return src;
 }
+
+bool VcfSource::fast_text() const { return impl_->text_reader != nullptr; }
+
+uint64_t VcfSource::fallback_records() const { return impl_->header->fallback_records.load(); }
+
 
 VcfSource::~VcfSource() = default;
 
@@ -240,20 +341,8 @@ uint64_t VcfSource::bytes_read() const {
 
 namespace {
 
-// The result of checking a VCF text line's CHROM and POS columns.
-struct SiteColumns {
-  std::string chrom;
-  int64_t pos = 0;       // 1-based
-  std::string error;     // "" when valid; else what is wrong, for the message
-};
+}  // namespace
 
-// Validate the CHROM and POS columns of a VCF data line strictly (htslib's parser reads "12ab"
-// as 12 and "abc" or "-5" as garbage positions). Rules:
-//  - CHROM (column 1) is the text before the first tab and must not be empty;
-//  - POS (column 2) must be present and consist of decimal digits only (no sign, no spaces),
-//    with a value in [1, HTS_POS_MAX];
-//  - the line must have exactly `columns` tab-separated columns (9 + the header's samples,
-//    counted before -S), checked after CHROM and POS.
 SiteColumns ParseSiteColumns(const char* line, size_t len, size_t columns) {
   SiteColumns site;
   const char* end = line + len;
@@ -292,6 +381,7 @@ SiteColumns ParseSiteColumns(const char* line, size_t len, size_t columns) {
     return site;
   }
   site.pos = value;
+  if (columns == 0) return site;
   const size_t found = static_cast<size_t>(std::count(line, end, '\t')) + 1;
   if (found != columns)
     site.error = "at " + site.chrom + ":" + text + " has " + std::to_string(found) +
@@ -299,6 +389,8 @@ SiteColumns ParseSiteColumns(const char* line, size_t len, size_t columns) {
                  std::to_string(columns - 9) + " samples); the line is malformed or cut short";
   return site;
 }
+
+namespace {
 
 std::string Site(const std::string& chrom, int64_t pos) { return chrom + ":" + std::to_string(pos); }
 
@@ -309,8 +401,27 @@ std::string Site(const std::string& chrom, int64_t pos) { return chrom + ":" + s
 //    ended (a different contig came after it);
 //  - `duplicate`: same contig, POS, REF and ALT (the whole ALT list) as a kept record.
 // A skipped record does not move the state: later records are compared with the last kept one.
+const char* CheckOrderOf(OrderState& st, const VcfSourceOptions& options, int rid,
+                         const std::string& chrom, int64_t pos, std::string alleles,
+                         uint64_t record_no);
+
 const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* rec,
                        const std::string& chrom, int64_t pos, uint64_t record_no) {
+  const std::string here = "'" + options.path + "': record " + std::to_string(record_no) + " (" +
+                           Site(chrom, pos) + ")";
+  if (bcf_unpack(rec, BCF_UN_STR) < 0)
+    throw FormatError(here + " cannot be unpacked (corrupt record); check the file with "
+                      "`bcftools view " + options.path + " > /dev/null`");
+  std::string alleles = rec->n_allele > 0 ? rec->d.allele[0] : "";
+  alleles += '\t';
+  for (int a = 1; a < rec->n_allele; ++a) (alleles += a > 1 ? "," : "") += rec->d.allele[a];
+  return CheckOrderOf(st, options, rec->rid, chrom, pos, std::move(alleles), record_no);
+}
+
+// The order rules on a record's contig (any stable number per contig name), POS and "REF\tALT".
+const char* CheckOrderOf(OrderState& st, const VcfSourceOptions& options, int rid,
+                         const std::string& chrom, int64_t pos, std::string alleles,
+                         uint64_t record_no) {
   const std::string& path = options.path;
   const auto skip_or_throw = [&](VcfSourceOptions::OrderPolicy policy, const char* reason,
                                  const std::string& message) -> const char* {
@@ -321,13 +432,13 @@ const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* 
                            Site(chrom, pos) + ")";
   const char* kSortHint = "; sort the file with `bcftools sort`, or skip such records with "
                           "--decode-gt.unsorted skip";
-  if (rec->rid == st.rid && pos < st.pos)
+  if (rid == st.rid && pos < st.pos)
     return skip_or_throw(options.unsorted, "unsorted",
                          here + " comes after record " + std::to_string(st.record) + " (" +
                              st.site + ") on the same contig: the file is not sorted by position" +
                              kSortHint);
-  if (rec->rid != st.rid) {
-    auto it = st.ended.find(rec->rid);
+  if (rid != st.rid) {
+    auto it = st.ended.find(rid);
     if (it != st.ended.end())
       return skip_or_throw(options.unsorted, "unsorted",
                            here + " is on contig '" + chrom + "', which ended at record " +
@@ -339,12 +450,6 @@ const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* 
   } else if (pos != st.pos) {
     st.here.clear();
   }
-  if (bcf_unpack(rec, BCF_UN_STR) < 0)
-    throw FormatError(here + " cannot be unpacked (corrupt record); check the file with "
-                      "`bcftools view " + path + " > /dev/null`");
-  std::string alleles = rec->n_allele > 0 ? rec->d.allele[0] : "";
-  alleles += '\t';
-  for (int a = 1; a < rec->n_allele; ++a) (alleles += a > 1 ? "," : "") += rec->d.allele[a];
   for (const auto& [key, first] : st.here)
     if (key == alleles)
       return skip_or_throw(options.duplicates, "duplicate",
@@ -352,7 +457,7 @@ const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* 
                            "REF and ALT); remove duplicates with `bcftools norm -d exact`, or skip "
                            "them with --decode-gt.duplicates skip");
   st.here.emplace_back(std::move(alleles), record_no);
-  st.rid = rec->rid;
+  st.rid = rid;
   st.pos = pos;
   st.record = record_no;
   st.site = Site(chrom, pos);
@@ -361,8 +466,104 @@ const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* 
 
 }  // namespace
 
-bool VcfSource::ReadBlock(VariantBlock& block) {
+bool VcfSource::ReadTextBlock(VariantBlock& block) {
   Impl& im = *impl_;
+  if (im.text_done) return false;
+  auto text = std::make_shared<VcfTextBlock>();
+  if (!im.text_reader->Next(options_.block_variants, *text)) return false;
+  // Per line, serially and cheaply (the fixed columns only): CHROM and POS strictly, the
+  // undeclared-contig warning and the record order, as the htslib path does. An error becomes
+  // the block's pending error, thrown by decode-gt after the lines before it (in record order).
+  const VcfTextDictionary& dict = *im.header->dict;
+  std::vector<const char*> dropped;
+  block.variants.clear();
+  block.counted.clear();
+  for (size_t i = 0; i < text->lines(); ++i) {
+    const uint64_t record_no = text->first_record + i;
+    std::string_view line = text->TrimmedLine(i, im.header->strips_final_cr);
+    SiteColumns site = ParseSiteColumns(line.data(), line.size(), /*columns=*/0);
+    if (!site.error.empty()) {
+      text->SetPendingError(i, /*after_parse=*/false, TextRecordWhere(path(), record_no) + " " +
+                                                         site.error);
+      break;
+    }
+    if (!dict.IsContig(site.chrom) && im.warned_contigs.insert(site.chrom).second &&
+        !options_.quiet)
+      std::fprintf(stderr, "snpflow: warning: '%s': contig '%s' (record %llu) is not declared in "
+                   "the header; continuing as bcftools does (add a ##contig line to silence "
+                   "this)\n", path().c_str(), site.chrom.c_str(),
+                   static_cast<unsigned long long>(record_no));
+    // REF and ALT (columns 4 and 5) for the duplicate check; a line without them fails parsing
+    // (its column count) before the order check could matter.
+    std::string alleles;
+    size_t tabs[5], from = 0;
+    int found = 0;
+    for (; found < 5; ++found) {
+      tabs[found] = line.find('\t', from);
+      if (tabs[found] == std::string_view::npos) break;
+      from = tabs[found] + 1;
+    }
+    if (found == 5) {
+      std::string_view alt = line.substr(tabs[3] + 1, tabs[4] - tabs[3] - 1);
+      alleles.assign(line.substr(tabs[2] + 1, tabs[3] - tabs[2] - 1));
+      alleles += '\t';
+      if (alt != ".") alleles += alt;  // htslib lists no ALT allele for "."
+    }
+    const int contig = im.text_contigs.emplace(site.chrom, static_cast<int>(im.text_contigs.size()))
+                           .first->second;
+    try {
+      dropped.push_back(CheckOrderOf(im.order, options_, contig, site.chrom, site.pos,
+                                     std::move(alleles), record_no));
+    } catch (const FormatError& e) {
+      dropped.push_back(nullptr);
+      text->SetPendingError(i, /*after_parse=*/true, e.what());
+    }
+    im.last_site = Site(site.chrom, site.pos);
+    Variant v;
+    v.record = record_no;
+    v.chrom = std::move(site.chrom);
+    v.pos = site.pos;
+    block.variants.push_back(std::move(v));
+    if (text->has_pending_error()) break;
+  }
+  if (text->has_pending_error()) {
+    im.text_done = true;
+  } else if (im.text_reader->at_end() && im.bgzf_input && im.fp->fp.bgzf->no_eof_block) {
+    // A stream (stdin, a pipe) cut at a BGZF block boundary ends cleanly; only the missing EOF
+    // marker tells (regular files were checked when opened).
+    text->SetPendingError(text->lines(), /*after_parse=*/false,
+                          "'" + path() + "' is truncated: it ends after record " +
+                              std::to_string(records_ + text->lines()) +
+                              " without the BGZF end-of-file marker (the file was cut short); "
+                              "re-create or re-download it");
+  }
+  if (block.variants.empty() && !text->has_pending_error() && text->read_error)
+    throw FormatError(MalformedRecordMessage(path(), text->first_record, text->previous_site));
+  if (block.variants.empty()) {
+    if (!text->has_pending_error()) return false;
+    throw FormatError(text->pending_error);  // nothing before it to decode first
+  }
+  text->Truncate(block.variants.size());
+  records_ += block.variants.size();
+  auto raw = std::make_shared<RawRecords>();
+  raw->header = im.header;
+  raw->text = std::move(text);
+  block.n_samples = sample_ids_.size();
+  block.dropped = std::move(dropped);
+  block.raw = raw;
+  return true;
+}
+
+bool VcfSource::ReadBlock(VariantBlock& block) {
+  struct Timer {  // adds the call's duration to read_seconds_, also when it throws
+    double& total;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    ~Timer() {
+      total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+  } timer{read_seconds_};
+  Impl& im = *impl_;
+  if (im.text_reader != nullptr) return ReadTextBlock(block);
   auto raw = std::make_shared<RawRecords>();
   raw->header = im.header;
   block.variants.clear();

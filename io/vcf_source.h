@@ -26,6 +26,10 @@ struct VcfSourceOptions {
   /// skipped as `duplicate` (--decode-gt.duplicates).
   OrderPolicy duplicates = OrderPolicy::kError;
   bool quiet = false;  // no warnings on stderr (e.g. a contig missing from the header)
+  /// VCF text read front to back (no -r): hand on blocks of text lines that decode-gt parses in
+  /// parallel (io/vcf_line_parser), instead of htslib's serial vcf_parse of every field. The
+  /// source still checks CHROM, POS and the record order, serially (see ReadBlock).
+  bool fast_text = true;
 };
 
 class VcfSource : public BlockSource {
@@ -43,7 +47,9 @@ class VcfSource : public BlockSource {
   /// marks records skipped for order as `unsorted` / `duplicate`). Returns false at end of input.
   /// Serial. Throws FormatError naming file, record and position on bad input: a POS that is not
   /// a positive integer, an empty CHROM, a contig the BCF header lacks, records out of order or
-  /// duplicated (unless skipped), a truncated file or any htslib read error.
+  /// duplicated (unless skipped), a truncated file or any htslib read error. On the VCF text
+  /// fast path those errors (but a first line's) travel with the block instead, for decode-gt to
+  /// throw after the lines before them, so that errors come in record order.
   bool ReadBlock(VariantBlock& block) override;
   /// Records read so far.
   uint64_t records_read() const { return records_; }
@@ -52,9 +58,17 @@ class VcfSource : public BlockSource {
   uint64_t file_size() const { return file_size_; }
   /// True when the input is a regular file (seekable; has a size, may have an index).
   bool regular_file() const { return regular_file_; }
+  /// Whether blocks carry text lines for the fast parser (VCF text, no -r, fast_text).
+  bool fast_text() const;
+  /// Lines the fast parser handed to htslib's vcf_parse so far (unusual records).
+  uint64_t fallback_records() const;
+  /// Seconds spent in ReadBlock (the graph's serial source), waits for decompression included.
+  double read_seconds() const { return read_seconds_; }
 
  private:
   VcfSource() = default;
+  /// ReadBlock for the fast path: blocks of text lines, fixed columns checked here.
+  bool ReadTextBlock(VariantBlock& block);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   VcfSourceOptions options_;
@@ -62,6 +76,7 @@ class VcfSource : public BlockSource {
   uint64_t records_ = 0;
   uint64_t file_size_ = 0;
   bool regular_file_ = false;
+  double read_seconds_ = 0;
 };
 
 }  // namespace snpflow::io

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /* Bump on ANY layout or vtable change in the installed headers. */
-#define SNPFLOW_PLUGIN_ABI_VERSION 2  /* 2: OptionDecl::range */
+#define SNPFLOW_PLUGIN_ABI_VERSION 3  /* 2: OptionDecl::range; 3: VariantBlock::packed */
 
 /* The name of the one exported symbol, for dlsym. */
 #define SNPFLOW_PLUGIN_SYMBOL "snpflow_plugin_v1"

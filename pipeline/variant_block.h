@@ -38,6 +38,10 @@ class VariantBlock {
   std::vector<const char*> dropped;
   /// Per kept variant counts (n_kept x partitions x classes x 4), filled by the count step.
   std::vector<uint16_t> counts;
+  /// The kept variants' codes packed 2 bits each, sample-major (n_samples rows of
+  /// ceil(n_kept / 4) bytes, then 8 spare bytes), filled by the count step for the store so that
+  /// the ordered store tail only splices rows.
+  std::vector<uint8_t> packed;
   /// The source's undecoded records; opaque to stages other than `decode-gt`.
   std::shared_ptr<void> raw;
   /// Events that are not variant skips, by name (e.g. "haploid-calls-as-hom"): summed over the

@@ -12,9 +12,11 @@
 //     (`haploid-calls-as-hom`, `haploid-calls-as-missing`).
 #include "stages/decode_gt.h"
 
+#include <htslib/kstring.h>
 #include <htslib/vcf.h>
 
 #include <cstring>
+#include <mutex>
 
 #include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
@@ -30,6 +32,9 @@ void DecodeGtOptions::Declare(OptionSet<DecodeGtOptions>& o) {
         "a record out of order within its contig: error, or skip (counted as unsorted)");
   o.Add("duplicates", &DecodeGtOptions::duplicates,
         "a record repeating chrom:pos:ref:alt: error, or skip (counted as duplicate)");
+  o.Add("vcf-parser", &DecodeGtOptions::vcf_parser,
+        "VCF text: fast (parallel line parser, htslib for unusual lines) or htslib (htslib's "
+        "serial vcf_parse for every line); -r and BCF always use htslib");
 }
 
 namespace {
@@ -55,6 +60,7 @@ void ValidateDecodeGtOptions(const DecodeGtOptions& o) {
   CheckChoice("haploid", o.haploid, {"hom", "missing", "skip-record"});
   CheckChoice("unsorted", o.unsorted, {"error", "skip"});
   CheckChoice("duplicates", o.duplicates, {"error", "skip"});
+  CheckChoice("vcf-parser", o.vcf_parser, {"fast", "htslib"});
 }
 
 }  // namespace
@@ -71,15 +77,17 @@ void ApplyDecodeGtSourceOptions(const OptionValues& values, io::VcfSourceOptions
   DecodeGtOptions o = BuildDecodeGtOptions(values);
   source.unsorted = PolicyOf(o.unsorted);
   source.duplicates = PolicyOf(o.duplicates);
+  source.fast_text = o.vcf_parser == "fast";
 }
 
 namespace {
 
-constexpr const char* kMultiAllelic = "multi-allelic";
-constexpr const char* kNoAlt = "no-alt";
-constexpr const char* kPloidy = "not-diploid";        // a polyploid call (3+ alleles, not missing)
-constexpr const char* kInvalidAllele = "invalid-allele";  // allele index outside [0, n_allele)
-constexpr const char* kHaploid = "haploid";           // only with haploid = skip-record
+// The skip reasons, shared with the fast path's line parser (io/vcf_line_parser.h).
+constexpr const char* kMultiAllelic = io::kSkipMultiAllelic;
+constexpr const char* kNoAlt = io::kSkipNoAlt;
+constexpr const char* kPloidy = io::kSkipNotDiploid;  // a polyploid call (3+ alleles, not missing)
+constexpr const char* kInvalidAllele = io::kSkipBadAllele;  // allele index outside [0, n_allele)
+constexpr const char* kHaploid = io::kSkipHaploid;  // only with haploid = skip-record
 constexpr const char* kHaploidAsHom = "haploid-calls-as-hom";
 constexpr const char* kHaploidAsMissing = "haploid-calls-as-missing";
 
@@ -261,59 +269,11 @@ class DecodeGtStage : public BlockStage {
     const io::VcfHeader& header = *raw->header;
     block.codes.resize(block.size() * block.n_samples);
     uint64_t haploid_calls = 0;
-    for (size_t i = 0; i < block.size(); ++i) {
-      bcf1_t* rec = raw->records[i];
-      Variant& v = block.variants[i];
-      // chrom and pos come from the source: it reads the header serially, and htslib may add a
-      // contig to the header there while this stage runs on other blocks.
-      if (bcf_unpack(rec, BCF_UN_STR | BCF_UN_FMT) < 0)
-        throw FormatError(Where(header, v) + " cannot be unpacked (corrupt record); check the "
-                          "file with `bcftools view " + header.path + " > /dev/null`");
-      v.id = rec->d.id != nullptr ? rec->d.id : ".";
-      v.ref = rec->n_allele > 0 ? rec->d.allele[0] : "";
-      v.alt.clear();
-      for (int a = 1; a < rec->n_allele; ++a) {
-        if (a > 1) v.alt += ',';
-        v.alt += rec->d.allele[a];
-      }
-      v.n_alleles = rec->n_allele;
-      if (!block.kept(i)) continue;  // skipped by the source (unsorted, duplicate)
-      if (rec->n_allele > 2) {
-        block.Drop(i, kMultiAllelic);
-        continue;
-      }
-      if (rec->n_allele < 2 || v.alt == "." || v.alt == "*") {
-        block.Drop(i, kNoAlt);
-        continue;
-      }
-      const bcf_fmt_t* fmt = nullptr;
-      for (int k = 0; k < rec->n_fmt; ++k)
-        if (rec->d.fmt[k].id == header.gt_id) fmt = &rec->d.fmt[k];
-      if (fmt == nullptr || fmt->p == nullptr)
-        throw FormatError(Where(header, v) +
-                          " has no GT field; snpflow needs a diploid GT call for every sample "
-                          "(drop such records with `bcftools view -i 'GT!=\"mis\"'` or fix them)");
-      if (!GtBytesConsistent(*fmt, block.n_samples))
-        throw FormatError(Where(header, v) + " has a GT field whose size does not match its " +
-                          std::to_string(block.n_samples) + " samples (the record is corrupt); "
-                          "check the file with `bcftools view " + header.path + " > /dev/null`");
-      uint8_t* codes = block.codes_of(i);
-      RecordResult r;
-      switch (fmt->type) {
-        case BCF_BT_INT8:
-          r = fmt->n == 2
-                  ? DecodeInt8Diploid(fmt->p, block.n_samples, haploid_, codes)
-                  : DecodeAll<int8_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
-          break;
-        case BCF_BT_INT16:
-          r = DecodeAll<int16_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
-          break;
-        default:
-          r = DecodeAll<int32_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
-          break;
-      }
-      if (r.skip != nullptr) block.Drop(i, r.skip);
-      else haploid_calls += r.haploid_calls;
+    if (raw->text != nullptr) {
+      DecodeText(*raw->text, header, block, &haploid_calls);
+    } else {
+      for (size_t i = 0; i < block.size(); ++i)
+        DecodeRecord(raw->records[i], header, block, i, &haploid_calls);
     }
     if (haploid_calls > 0)
       block.Count(haploid_ == HaploidPolicy::kHom ? kHaploidAsHom : kHaploidAsMissing,
@@ -323,6 +283,139 @@ class DecodeGtStage : public BlockStage {
   }
 
  private:
+  // Decode htslib record `rec` into variant i of `block` (chrom, pos and order skips come from
+  // the source): site fields, codes, skip reason; adds the haploid calls converted.
+  void DecodeRecord(bcf1_t* rec, const io::VcfHeader& header, VariantBlock& block, size_t i,
+                    uint64_t* haploid_calls) const {
+    Variant& v = block.variants[i];
+    // chrom and pos come from the source: it reads the header serially, and htslib may add a
+    // contig to the header there while this stage runs on other blocks.
+    if (bcf_unpack(rec, BCF_UN_STR | BCF_UN_FMT) < 0)
+      throw FormatError(Where(header, v) + " cannot be unpacked (corrupt record); check the "
+                        "file with `bcftools view " + header.path + " > /dev/null`");
+    v.id = rec->d.id != nullptr ? rec->d.id : ".";
+    v.ref = rec->n_allele > 0 ? rec->d.allele[0] : "";
+    v.alt.clear();
+    for (int a = 1; a < rec->n_allele; ++a) {
+      if (a > 1) v.alt += ',';
+      v.alt += rec->d.allele[a];
+    }
+    v.n_alleles = rec->n_allele;
+    if (!block.kept(i)) return;  // skipped by the source (unsorted, duplicate)
+    if (rec->n_allele > 2) {
+      block.Drop(i, kMultiAllelic);
+      return;
+    }
+    if (rec->n_allele < 2 || v.alt == "." || v.alt == "*") {
+      block.Drop(i, kNoAlt);
+      return;
+    }
+    const bcf_fmt_t* fmt = nullptr;
+    for (int k = 0; k < rec->n_fmt; ++k)
+      if (rec->d.fmt[k].id == header.gt_id) fmt = &rec->d.fmt[k];
+    if (fmt == nullptr || fmt->p == nullptr)
+      throw FormatError(Where(header, v) +
+                        " has no GT field; snpflow needs a diploid GT call for every sample "
+                        "(drop such records with `bcftools view -i 'GT!=\"mis\"'` or fix them)");
+    if (!GtBytesConsistent(*fmt, block.n_samples))
+      throw FormatError(Where(header, v) + " has a GT field whose size does not match its " +
+                        std::to_string(block.n_samples) + " samples (the record is corrupt); "
+                        "check the file with `bcftools view " + header.path + " > /dev/null`");
+    uint8_t* codes = block.codes_of(i);
+    RecordResult r;
+    switch (fmt->type) {
+      case BCF_BT_INT8:
+        r = fmt->n == 2
+                ? DecodeInt8Diploid(fmt->p, block.n_samples, haploid_, codes)
+                : DecodeAll<int8_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+        break;
+      case BCF_BT_INT16:
+        r = DecodeAll<int16_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+        break;
+      default:
+        r = DecodeAll<int32_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+        break;
+    }
+    if (r.skip != nullptr) block.Drop(i, r.skip);
+    else *haploid_calls += r.haploid_calls;
+  }
+
+  // The fast path: parse each text line (io/vcf_line_parser), htslib for the lines it declines,
+  // and throw the source's pending error (CHROM/POS, order, truncation) at its place in order.
+  void DecodeText(const io::VcfTextBlock& text, const io::VcfHeader& header, VariantBlock& block,
+                  uint64_t* haploid_calls) const {
+    const io::VcfTextDictionary& dict = *header.dict;
+    const io::HaploidRule rule = haploid_ == HaploidPolicy::kHom       ? io::HaploidRule::kHom
+                                 : haploid_ == HaploidPolicy::kMissing ? io::HaploidRule::kMissing
+                                                                       : io::HaploidRule::kSkipRecord;
+    auto pending_at = [&](size_t i, bool after_parse) {
+      if (text.has_pending_error() && text.pending_line == i &&
+          text.pending_after_parse == after_parse)
+        throw FormatError(text.pending_error);
+    };
+    for (size_t i = 0; i < text.lines(); ++i) {
+      pending_at(i, false);
+      std::string_view line = text.TrimmedLine(i, header.strips_final_cr);
+      io::ParsedLine parsed;
+      if (io::ParseVcfLine(line, dict, rule, parsed, block.codes_of(i)) == io::LineStatus::kOk) {
+        Variant& v = block.variants[i];
+        v.id.assign(parsed.id);
+        v.ref.assign(parsed.ref);
+        v.alt.assign(parsed.alt);
+        v.n_alleles = parsed.n_alleles;
+        if (block.kept(i)) {  // not skipped by the source (unsorted, duplicate)
+          if (parsed.drop != nullptr) block.Drop(i, parsed.drop);
+          else *haploid_calls += parsed.haploid_calls;
+        }
+      } else {
+        DecodeFallbackLine(line, header, block, i,
+                           i == 0 ? text.previous_site
+                                  : io::SiteOfLine(text.TrimmedLine(i - 1, header.strips_final_cr)),
+                           haploid_calls);
+      }
+      pending_at(i, true);
+    }
+    pending_at(text.lines(), false);
+    if (text.read_error)
+      throw FormatError(io::MalformedRecordMessage(
+          header.path, text.first_record + text.lines(),
+          text.lines() == 0 ? text.previous_site
+                            : io::SiteOfLine(text.TrimmedLine(text.lines() - 1,
+                                                              header.strips_final_cr))));
+  }
+
+  // Parse a line the fast parser declined with htslib's vcf_parse, with the checks and messages
+  // of the source's htslib path, and decode it. Serialized: vcf_parse writes the shared header.
+  void DecodeFallbackLine(std::string_view line, const io::VcfHeader& header, VariantBlock& block,
+                          size_t i, const std::string& last_site, uint64_t* haploid_calls) const {
+    std::lock_guard<std::mutex> lock(header.parse_mutex);
+    ++header.fallback_records;
+    const uint64_t record_no = block.variants[i].record;
+    // CHROM and POS passed the source's check; the column count is checked here.
+    io::SiteColumns site = io::ParseSiteColumns(line.data(), line.size(), header.text_columns);
+    if (!site.error.empty())
+      throw FormatError(io::TextRecordWhere(header.path, record_no) + " " + site.error);
+    kstring_t text = {0, 0, nullptr};
+    kputsn(line.data(), line.size(), &text);
+    bcf1_t* rec = bcf_init();
+    std::unique_ptr<bcf1_t, void (*)(bcf1_t*)> owned(rec, bcf_destroy);
+    int ret = vcf_parse(&text, header.hdr, rec);
+    free(text.s);
+    // htslib adds an undeclared contig to the header and flags the record; the source warned.
+    if (ret == 0) rec->errcode &= ~BCF_ERR_CTG_UNDEF;
+    if (ret < 0)
+      throw FormatError(io::MalformedRecordMessage(header.path, record_no, last_site));
+    if (rec->errcode & BCF_ERR_TAG_UNDEF)
+      throw FormatError(io::UndeclaredTagMessage(header.path, record_no));
+    if (rec->errcode != 0)
+      throw FormatError(io::MalformedRecordMessage(header.path, record_no, last_site));
+    if (rec->n_sample != block.n_samples)
+      throw FormatError(io::SampleColumnsMessage(
+          header.path, record_no, site.chrom + ":" + std::to_string(site.pos), rec->n_sample,
+          block.n_samples));
+    DecodeRecord(rec, header, block, i, haploid_calls);
+  }
+
   // "'file': record N (chrom:pos)" for error messages.
   static std::string Where(const io::VcfHeader& header, const Variant& v) {
     return "'" + header.path + "': record " + std::to_string(v.record) + " (" + v.chrom + ":" +

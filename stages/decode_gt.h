@@ -20,6 +20,9 @@ struct DecodeGtOptions {
   std::string unsorted = "error";
   /// A record repeating an earlier record's chrom:pos:ref:alt: "error" or "skip" (`duplicate`).
   std::string duplicates = "error";
+  /// VCF text: "fast" (snpflow's parallel line parser, htslib's vcf_parse for unusual lines) or
+  /// "htslib" (vcf_parse for every line, serially in the source). -r and BCF always use htslib.
+  std::string vcf_parser = "fast";
   static void Declare(OptionSet<DecodeGtOptions>& o);
 };
 
@@ -27,8 +30,8 @@ struct DecodeGtOptions {
 /// ConfigError naming the option and its allowed values.
 DecodeGtOptions BuildDecodeGtOptions(const OptionValues& values);
 
-/// Copy decode-gt's record-order policies (`unsorted`, `duplicates`) into the source options.
-/// Throws ConfigError on a bad value.
+/// Copy decode-gt's record-order policies (`unsorted`, `duplicates`) and the VCF text parser
+/// (`vcf-parser`) into the source options. Throws ConfigError on a bad value.
 void ApplyDecodeGtSourceOptions(const OptionValues& values, io::VcfSourceOptions& source);
 
 }  // namespace snpflow

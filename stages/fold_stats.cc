@@ -89,20 +89,5 @@ std::vector<uint16_t> TrainPartitionCounts(const GenotypeCounts& counts, int fol
   return out;
 }
 
-void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& dir) {
-  io::WriteCounts(counts, dir + "/counts.npy");
-  for (int f = 0; f < counts.folds(); ++f) {
-    FoldStats stats = ComputeFoldStats(counts, f);
-    std::string fold_dir = dir + "/fold_" + std::to_string(f);
-    io::MakeDirs(fold_dir);
-    std::vector<float> ms(stats.n_snps * 2);
-    for (size_t j = 0; j < stats.n_snps; ++j) ms[2 * j] = stats.mean[j], ms[2 * j + 1] = stats.std[j];
-    io::WriteNpy(fold_dir + "/stats.npy", "<f4", {stats.n_snps, 2}, ms.data(),
-                 ms.size() * sizeof(float));
-    io::WriteNpy(fold_dir + "/embedding.npy", "<f4", {stats.n_snps, 4 * stats.classes},
-                 stats.embedding.data(), stats.embedding.size() * sizeof(float));
-  }
-}
-
 
 }  // namespace snpflow

@@ -35,8 +35,4 @@ std::vector<uint16_t> TrainPartitionCounts(const GenotypeCounts& counts, int fol
                                            std::vector<int>* partitions);
 
 
-/// Write counts.npy, and fold_<f>/stats.npy (n_snps x 2: mean, std) and fold_<f>/embedding.npy
-/// (n_snps x 4C) for every fold, into `dir`.
-void WriteCountsAndFoldStats(const GenotypeCounts& counts, const std::string& dir);
-
 }  // namespace snpflow

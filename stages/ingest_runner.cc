@@ -319,6 +319,10 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
         .Add("seconds", result.seconds)
         .Add("graph_seconds", graph_seconds)
         .Add("threads", spec.threads)
+        .Add("vcf_parser", source->fast_text() ? "fast" : "htslib")
+        .Add("fallback_records", source->fallback_records())
+        .Add("source_seconds", source->read_seconds())
+        .Add("store_tail_seconds", store->tail_seconds())
         .Add("fingerprint", fingerprint);
     std::vector<std::string> stage_names;
     for (auto& s : stages) stage_names.push_back(JsonString(s->label()));

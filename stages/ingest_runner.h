@@ -56,8 +56,8 @@ std::string IngestFingerprint(const IngestSpec& spec);
 
 /// Run the ingest under the lock of spec.output_dir (io/dir_lock.h), or reuse the matching
 /// earlier one there. Removes the old manifest first, then writes store.snpf, variants.tsv,
-/// samples.tsv, classes.txt, counts.npy, fold_<f>/{stats,embedding}.npy and ingest.json, each
-/// atomically, and manifest.json last. Throws InputError/FormatError/ConfigError naming the file
+/// samples.tsv, classes.txt, counts.npy and ingest.json, each atomically, and manifest.json last
+/// (per-fold statistics and embeddings are computed from the counts: ComputeFoldStats). Throws InputError/FormatError/ConfigError naming the file
 /// and record.
 IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec);
 

@@ -36,7 +36,7 @@ struct StoreOptions {
 };
 
 /// store: kept variants, in input order, into the packed store and the counts table. Finalize
-/// writes variants.tsv, store.snpf, counts.npy and per-fold stats.
+/// writes variants.tsv, store.snpf and counts.npy.
 class StoreSink : public BlockSink {
  public:
   explicit StoreSink(const StoreOptions& options);
@@ -49,6 +49,8 @@ class StoreSink : public BlockSink {
   io::PackedStore TakeStore() { return std::move(*store_); }
   GenotypeCounts TakeCounts() { return std::move(*counts_); }
   uint64_t kept() const { return kept_; }
+  /// Seconds spent in Sink(), the graph's ordered serial tail (splicing packed rows, counts).
+  double tail_seconds() const { return tail_seconds_; }
 
  private:
   StoreOptions options_;
@@ -57,6 +59,7 @@ class StoreSink : public BlockSink {
   std::unique_ptr<io::PackedStore> store_;
   std::unique_ptr<GenotypeCounts> counts_;
   mutable uint64_t kept_ = 0;
+  mutable double tail_seconds_ = 0;
 };
 
 }  // namespace snpflow

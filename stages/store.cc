@@ -1,4 +1,6 @@
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <future>
 
 #include "io/atomic_file.h"
@@ -23,14 +25,41 @@ void CountStage::Init(const RunContext& ctx) {
 
 void CountStage::Process(VariantBlock& block) const {
   block.counts.assign(block.num_kept() * stride_, 0);
-  size_t row = 0;
+  std::vector<const uint8_t*> kept;
+  kept.reserve(block.size());
   for (size_t i = 0; i < block.size(); ++i) {
     if (!block.kept(i)) continue;
-    uint16_t* counts = block.counts.data() + row++ * stride_;
+    uint16_t* counts = block.counts.data() + kept.size() * stride_;
     const uint8_t* codes = block.codes_of(i);
-    for (size_t s = 0; s < block.n_samples; ++s) ++counts[cell_[s] + codes[s]];
+    for (size_t s = 0; s < block.n_samples; ++s) {
+      if (codes[s] > 3)
+        throw Error("variant " + block.variants[i].chrom + ":" +
+                    std::to_string(block.variants[i].pos) + " has a genotype code above 3 (a "
+                    "stage wrote an invalid code)");
+      ++counts[cell_[s] + codes[s]];
+    }
+    kept.push_back(codes);
+  }
+  // Pack here, in parallel: the ordered store tail then only splices packed rows.
+  io::PackedStore::PackCodes(kept.data(), kept.size(), block.n_samples, block.packed);
+}
+
+namespace {
+
+// Older snpflow versions wrote fold_<f>/stats.npy and embedding.npy into the ingest directory;
+// remove such files (and then-empty fold directories) so that nothing stale is read as current.
+void RemoveStaleFoldFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("fold_", 0) != 0 || !entry.is_directory(ec)) continue;
+    for (const char* stale : {"stats.npy", "embedding.npy"})
+      std::filesystem::remove(entry.path() / stale, ec);
+    if (std::filesystem::is_empty(entry.path(), ec)) std::filesystem::remove(entry.path(), ec);
   }
 }
+
+}  // namespace
 
 StoreSink::StoreSink(const StoreOptions& options) : options_(options) {}
 
@@ -40,15 +69,31 @@ void StoreSink::Init(RunContext& ctx) {
 }
 
 void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
+  const auto start = std::chrono::steady_clock::now();
   const size_t stride = counts_->stride();
-  size_t row = 0;
+  std::vector<io::SiteInfo> sites;
+  sites.reserve(block.size());
   for (size_t i = 0; i < block.size(); ++i) {
     if (!block.kept(i)) continue;
     const Variant& v = block.variants[i];
-    store_->AppendVariant(io::SiteInfo{v.chrom, v.pos, v.id, v.ref, v.alt}, block.codes_of(i));
-    counts_->Append(block.counts.data() + row++ * stride);
-    ++kept_;
+    sites.push_back(io::SiteInfo{v.chrom, v.pos, v.id, v.ref, v.alt});
+    counts_->Append(block.counts.data() + (sites.size() - 1) * stride);
   }
+  if (!sites.empty()) {
+    // The count step packed the kept codes (block.packed); without it, pack them here.
+    std::vector<uint8_t> local;
+    const std::vector<uint8_t>* packed = &block.packed;
+    if (packed->size() < block.n_samples * ((sites.size() + 3) / 4)) {
+      std::vector<const uint8_t*> codes;
+      for (size_t i = 0; i < block.size(); ++i)
+        if (block.kept(i)) codes.push_back(block.codes_of(i));
+      io::PackedStore::PackCodes(codes.data(), codes.size(), block.n_samples, local);
+      packed = &local;
+    }
+    store_->AppendPacked(sites.data(), sites.size(), packed->data());
+  }
+  kept_ += sites.size();
+  tail_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void StoreSink::Finalize(RunContext& ctx) {
@@ -61,7 +106,8 @@ void StoreSink::Finalize(RunContext& ctx) {
     store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
   });
   WriteVariantTable(store_->sites(), *counts_, ctx.output_dir + "/variants.tsv");
-  WriteCountsAndFoldStats(*counts_, ctx.output_dir);
+  io::WriteCounts(*counts_, ctx.output_dir + "/counts.npy");
+  RemoveStaleFoldFiles(ctx.output_dir);
   saved.get();
 }
 
@@ -69,7 +115,7 @@ void RegisterStoreStages(StageRegistry& registry) {
   registry.Add(MakeStageInfo<CountStage, CountOptions>(
       "count genotypes per SNP x partition x class (for per-fold stats and embeddings)"));
   registry.Add(MakeStageInfo<StoreSink, StoreOptions>(
-      "write the packed 2-bit store, variants.tsv, counts and per-fold stats/embeddings"));
+      "write the packed 2-bit store, variants.tsv and counts.npy"));
 }
 
 }  // namespace snpflow

@@ -69,13 +69,13 @@ inline Dataset MakeSmallDataset(const SmallDataSpec& spec = {}) {
   return data;
 }
 
-/// Write `data` as an ingest output directory (store.snpf, samples.tsv, classes.txt, counts.npy,
-/// fold_<f>/...), as `snpflow export --data` reads it.
+/// Write `data` as an ingest output directory (store.snpf, samples.tsv, classes.txt, counts.npy),
+/// as `snpflow export --data` reads it.
 inline void WriteIngestDir(const Dataset& data, const std::string& dir) {
   io::MakeDirs(dir);
   data.store.Save(dir + "/store.snpf");
   WriteSampleTable(data.samples, dir);
-  WriteCountsAndFoldStats(data.counts, dir);
+  io::WriteCounts(data.counts, dir + "/counts.npy");
   io::WriteIngestManifest(dir, "", data.samples.folds);  // what LoadDataset verifies
 }
 

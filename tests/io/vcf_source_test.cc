@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
 #include "tests/fixtures/test_util.h"
 
@@ -33,6 +34,11 @@ std::vector<std::pair<std::string, std::string>> ReadAll(VcfSourceOptions o) {
   VariantBlock block;
   uint64_t record = 0;
   while (source->ReadBlock(block)) {
+    // VCF text on the fast path: an error the source found travels with the block, for
+    // decode-gt to throw in record order; throw it here as decode-gt would.
+    auto* raw = static_cast<const RawRecords*>(block.raw.get());
+    if (raw != nullptr && raw->text != nullptr && raw->text->has_pending_error())
+      throw FormatError(raw->text->pending_error);
     for (size_t i = 0; i < block.size(); ++i) {
       EXPECT_EQ(block.variants[i].record, ++record);
       out.emplace_back(block.variants[i].chrom + ":" + std::to_string(block.variants[i].pos),

@@ -151,8 +151,7 @@ TEST_F(IngestTest, VcfGzBcfAndStdinGiveIdenticalStores) {
   auto r = RunShell("cat " + Sim("sim.bcf") + " | " + testing::SnpflowCli() + " ingest -" + common +
                     out / "stdin");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* f : {"store.snpf", "counts.npy", "variants.tsv", "samples.tsv",
-                        "fold_2/embedding.npy", "fold_4/stats.npy"}) {
+  for (const char* f : {"store.snpf", "counts.npy", "variants.tsv", "samples.tsv"}) {
     std::string gz = ReadFile(out / "gz/" + f);
     EXPECT_EQ(gz, ReadFile(out / "bcf/" + f)) << f;
     EXPECT_EQ(gz, ReadFile(out / "stdin/" + f)) << f;
@@ -167,8 +166,7 @@ TEST_F(IngestTest, OneAndTwoThreadsGiveByteIdenticalOutputs) {
                         std::to_string(threads) + " --blocks-in-flight 3 -o " + out / std::to_string(threads));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
-  for (const char* f : {"store.snpf", "counts.npy", "variants.tsv", "samples.tsv",
-                        "fold_0/embedding.npy", "fold_0/stats.npy"}) {
+  for (const char* f : {"store.snpf", "counts.npy", "variants.tsv", "samples.tsv"}) {
     EXPECT_EQ(ReadFile(out / "1/" + f), ReadFile(out / "2/" + f)) << f;
     EXPECT_EQ(ReadFile(out / "1/" + f), ReadFile(out / "4/" + f)) << f;
   }
@@ -216,8 +214,30 @@ TEST_F(IngestTest, RegionsAndSamplesSelectWhatBcftoolsSelects) {
   }
 }
 
-// Per-fold normalization stats and embedding equal a brute-force computation over the store and
-// samples.tsv, and no test or validation sample contributes to a fold's statistics.
+// Ingest writes the counts (uint8 cells: no partition x class cell of this panel reaches 256
+// samples) and no per-fold files: train and export derive those from the counts.
+TEST_F(IngestTest, WritesCompactCountsAndNoPerFoldFiles) {
+  TempDir out;
+  std::filesystem::create_directories(out / "o/fold_1");
+  WriteText(out / "o/fold_1/stats.npy", "stale");  // left by an older snpflow: must not survive
+  auto r = RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() + " -q -o " + out / "o");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out / "o/fold_1"));
+  for (int fold = 0; fold < 5; ++fold)
+    EXPECT_FALSE(std::filesystem::exists(out / ("o/fold_" + std::to_string(fold)))) << fold;
+  io::NpyArray counts = io::ReadNpy(out / "o/counts.npy");
+  EXPECT_EQ(counts.dtype, "|u1");
+  Dataset data = LoadDataset(out / "o");
+  ASSERT_EQ(counts.shape[0], data.store.num_variants());
+  ASSERT_EQ(counts.data.size(), data.counts.n_snps() * data.counts.stride());
+  for (size_t j = 0; j < data.counts.n_snps(); ++j)
+    for (size_t k = 0; k < data.counts.stride(); ++k)
+      ASSERT_EQ(data.counts.of(j)[k], counts.data[j * data.counts.stride() + k]) << j << " " << k;
+}
+
+// Per-fold normalization stats and embedding (computed from the counts) equal a brute-force
+// computation over the store and samples.tsv, and no test or validation sample contributes to a
+// fold's statistics.
 TEST_F(IngestTest, FoldStatsEqualBruteForceOverTrainSamplesOnly) {
   TempDir out;
   ASSERT_EQ(RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() + " -q -o " + out.path())
@@ -225,10 +245,11 @@ TEST_F(IngestTest, FoldStatsEqualBruteForceOverTrainSamplesOnly) {
   Dataset data = LoadDataset(out.path());
   const size_t n = data.samples.size(), s = data.store.num_variants(), c = data.samples.num_classes();
   for (int fold = 0; fold < 5; ++fold) {
-    io::NpyArray stats = io::ReadNpy(out / ("fold_" + std::to_string(fold) + "/stats.npy"));
-    io::NpyArray emb = io::ReadNpy(out / ("fold_" + std::to_string(fold) + "/embedding.npy"));
-    ASSERT_EQ(stats.shape, (std::vector<uint64_t>{s, 2}));
-    ASSERT_EQ(emb.shape, (std::vector<uint64_t>{s, 4 * c}));
+    FoldStats fs = ComputeFoldStats(data.counts, fold);
+    ASSERT_EQ(fs.mean.size(), s);
+    ASSERT_EQ(fs.embedding.size(), s * 4 * c);
+    std::vector<float> stats(2 * s);
+    for (size_t j = 0; j < s; ++j) stats[2 * j] = fs.mean[j], stats[2 * j + 1] = fs.std[j];
     for (size_t j = 0; j < s; j += 7) {
       std::vector<double> hist(4 * c, 0), total(c, 0);
       double sum = 0, sum2 = 0, called = 0;
@@ -242,10 +263,10 @@ TEST_F(IngestTest, FoldStatsEqualBruteForceOverTrainSamplesOnly) {
       }
       double mean = sum / called, sd = std::sqrt(sum2 / called - mean * mean);
       if (sd < 1e-6) sd = 1;
-      EXPECT_NEAR(stats.as<float>()[2 * j], mean, 1e-5);
-      EXPECT_NEAR(stats.as<float>()[2 * j + 1], sd, 1e-4);
+      EXPECT_NEAR(stats[2 * j], mean, 1e-5);
+      EXPECT_NEAR(stats[2 * j + 1], sd, 1e-4);
       for (size_t k = 0; k < 4 * c; ++k)
-        EXPECT_NEAR(emb.as<float>()[j * 4 * c + k], total[k / 4] ? hist[k] / total[k / 4] : 0, 1e-6);
+        EXPECT_NEAR(fs.embedding[j * 4 * c + k], total[k / 4] ? hist[k] / total[k / 4] : 0, 1e-6);
     }
   }
   // Leakage check: flip one test sample's genotypes in the counts' view by dropping it with -S;
@@ -279,6 +300,31 @@ TEST_F(IngestTest, FoldStatsEqualBruteForceOverTrainSamplesOnly) {
   EXPECT_EQ(f0.mean, m0.mean);
   EXPECT_EQ(f0.std, m0.std);
   EXPECT_EQ(f0.embedding, m0.embedding);
+}
+
+// A partition x class cell of 256 samples or more needs uint16 counts; smaller ones fit a byte.
+TEST(WriteCounts, NarrowsCellsOnlyWhenEveryCellHoldsFewerThan256Samples) {
+  TempDir out;
+  for (uint16_t cell : {255, 256}) {
+    GenotypeCounts counts(/*folds=*/2, /*classes=*/1);
+    // Partition 0 holds `cell` samples, partition 1 holds 3.
+    std::vector<uint16_t> row = {static_cast<uint16_t>(cell - 2), 1, 1, 0, 1, 1, 0, 1};
+    counts.Append(row.data());
+    row = {0, 0, 0, cell, 3, 0, 0, 0};
+    counts.Append(row.data());
+    io::WriteCounts(counts, out / "counts.npy");
+    io::NpyArray npy = io::ReadNpy(out / "counts.npy");
+    ASSERT_EQ(npy.shape, (std::vector<uint64_t>{2, 2, 1, 4}));
+    if (cell == 255) {
+      EXPECT_EQ(npy.dtype, "|u1");
+      EXPECT_EQ(npy.data[0], 253);
+      EXPECT_EQ(npy.data[11], 255);
+    } else {
+      EXPECT_EQ(npy.dtype, "<u2");
+      EXPECT_EQ(npy.as<uint16_t>()[0], 254);
+      EXPECT_EQ(npy.as<uint16_t>()[11], 256);
+    }
+  }
 }
 
 TEST_F(IngestTest, FiltersDropByMafAndMissingRate) {

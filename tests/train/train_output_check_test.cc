@@ -136,7 +136,7 @@ TEST_F(TrainOutputCheck, TrainFromVcfSharesTheDirectoryWithItsIngest) {
   EXPECT_EQ(m.kind, "train");
   EXPECT_FALSE(m.key.empty());
   for (const char* f : {"store.snpf", "counts.npy", "samples.tsv", "ingest.json",
-                        "fold_1/model.pt", "fold_1/stats.npy"})
+                        "fold_1/model.pt"})
     EXPECT_NE(m.Find(f), nullptr) << f;
   EXPECT_EQ(RunSnpflow("verify -q " + out).exit_code, 0);
   EXPECT_EQ(RunSnpflow(Predict(out)).exit_code, 0);
