@@ -1,6 +1,7 @@
 // `snpflow ingest`, `snpflow run CONFIG` (and the pipeline behind `snpflow train`).
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/pipeline_config.h"
@@ -58,6 +59,12 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     options.model = spec.trainer;
     options.batcher = BuildBatcherOptions(spec.batcher_options);
     options.folds = spec.folds_to_run;
+    std::unique_ptr<Trainer> baseline;
+    if (!spec.baseline.empty()) {
+      baseline = registry.Make<Trainer>(spec.baseline, spec.baseline_options, "baseline");
+      options.baseline = baseline.get();
+      options.baseline_model = spec.baseline;
+    }
     RunTraining(data, *trainer, options, ctx);
   }
   return 0;
