@@ -6,6 +6,8 @@
 # naive-bayes, nearest-centroid, linear; and on `snpflow export` of the same ingest (same folds,
 # same train-only standardization) scikit-learn's LogisticRegression (L2, C chosen on validation)
 # and NearestCentroid, and naive Bayes in NumPy. Prints test accuracy, mean +- std over 5 folds.
+# A finished run (its summary.json, sklearn.json) is reused: rerunning prints the table again;
+# FORCE=1 retrains everything.
 #   bash bench/baselines.sh [BUILD_DIR]     SNPS=8000 THREADS=2 MODELS="..." SETTINGS="A B"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ SEED=${SEED:-101}  # a seed used nowhere else in the repository
 MODELS=${MODELS:-"dietnet mlp naive-bayes nearest-centroid linear"}
 SETTINGS=${SETTINGS:-"A B"}
 WORK=${WORK:-/tmp/snpflow-baselines}
+FORCE=${FORCE:-0}
 mkdir -p "$WORK"
 cd "$WORK"
 
@@ -49,14 +52,19 @@ for setting in $SETTINGS; do
   samples=$(($(wc -l < "$dir/ingest/samples.tsv") - 1))
   RESULT[$setting,shape]="$samples samples, $classes classes"
   for model in $MODELS; do
-    echo "$setting: train $model ..." >&2
-    "$SNPFLOW" train --data "$dir/ingest" -o "$dir/$model" --model "$model" --threads "$THREADS" \
-      -q
+    if [ "$FORCE" = 1 ] || [ ! -s "$dir/$model/summary.json" ]; then
+      echo "$setting: train $model ..." >&2
+      "$SNPFLOW" train --data "$dir/ingest" -o "$dir/$model" --model "$model" \
+        --threads "$THREADS" -q
+    fi
     RESULT[$setting,$model]=$(stats "$dir/$model/summary.json")
   done
-  echo "$setting: export + scikit-learn ..." >&2
-  "$SNPFLOW" export --data "$dir/ingest" -o "$dir/export" -q
-  "$PY" "$ROOT/bench/baselines_sklearn.py" "$dir/export" > "$dir/sklearn.json"
+  if [ "$FORCE" = 1 ] || [ ! -s "$dir/sklearn.json" ]; then
+    echo "$setting: export + scikit-learn ..." >&2
+    "$SNPFLOW" export --data "$dir/ingest" -o "$dir/export" -q
+    "$PY" "$ROOT/bench/baselines_sklearn.py" "$dir/export" > "$dir/sklearn.json.tmp"
+    mv "$dir/sklearn.json.tmp" "$dir/sklearn.json"
+  fi
   for name in sklearn-logreg sklearn-centroid numpy-naive-bayes; do
     RESULT[$setting,$name]=$("$PY" -c 'import json,sys,statistics as st; a=json.load(open(sys.argv[1]))[sys.argv[2]]; print("%.3f +- %.3f" % (st.mean(a), st.stdev(a)))' "$dir/sklearn.json" "$name")
   done

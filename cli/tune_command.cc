@@ -160,7 +160,8 @@ int TuneCommand(const Args& args) {
                                 " fixed=" + JoinOptions(spec.trainer_options) +
                                 " batcher=" + JoinOptions(spec.batcher_options) +
                                 " folds=" + (folds_text.empty() ? "all" : folds_text) +
-                                " seed=" + std::to_string(spec.ingest.seed) + " space=" + space_canon;
+                                " seed=" + std::to_string(spec.ingest.seed) +
+                                " space=" + space_canon;
   io::MakeDirs(out);
   const std::string results_path = out + "/tune.tsv";
   std::vector<TrialResult> done = ReadTrialResults(results_path, signature);

@@ -81,7 +81,8 @@ int64_t CheckFold(const FoldInputs& fold, const std::string& who) {
   if (fold.train == nullptr || fold.valid == nullptr || fold.test == nullptr)
     throw ConfigError(who + ": fold " + std::to_string(fold.fold) +
                       " has no train/valid/test batches");
-  if (fold.n_classes <= 0) throw ConfigError(who + ": fold " + std::to_string(fold.fold) + " has no classes");
+  if (fold.n_classes <= 0)
+    throw ConfigError(who + ": fold " + std::to_string(fold.fold) + " has no classes");
   return fold.n_classes;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 /// The built-in baseline trainers: `naive-bayes` and `nearest-centroid` (torch-free, in
-/// libsnpflow; stages/baseline_trainers.cc) and `linear` (LibTorch; stages/train/linear_trainer.cc).
+/// libsnpflow; stages/baseline_trainers.cc) and `linear` (LibTorch;
+/// stages/train/linear_trainer.cc).
 #include "pipeline/registry.h"
 
 namespace snpflow {

@@ -148,7 +148,8 @@ std::string SummaryJson(const TrainSummary& sum, const TrainRunOptions& options,
       .Add("batch_size", options.batcher.batch_size)
       .Add("seed", static_cast<uint64_t>(ctx.seed))
       .Add("threads", ctx.threads);
-  if (!sum.baseline.empty()) o.Add("baseline", SummaryFields(sum.baseline.front(), options.hide_test));
+  if (!sum.baseline.empty())
+    o.Add("baseline", SummaryFields(sum.baseline.front(), options.hide_test));
   return o.str() + "\n";
 }
 

@@ -154,7 +154,8 @@ std::vector<TrialResult> ReadTrialResults(const std::string& path, const std::st
     r.std_valid_accuracy = ParseDoubleOption(f[2], where);
     r.mean_valid_loss = ParseDoubleOption(f[3], where);
     r.seconds = ParseDoubleOption(f[4], where);
-    for (const auto& a : Split(f[5], ',')) r.fold_valid_accuracy.push_back(ParseDoubleOption(a, where));
+    for (const auto& a : Split(f[5], ','))
+      r.fold_valid_accuracy.push_back(ParseDoubleOption(a, where));
     done.push_back(std::move(r));
   }
   return done;

@@ -224,7 +224,8 @@ class LinearTrainer : public Trainer {
       }
     }
     if (n == 0) return {};
-    return {loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n)};
+    const double count = static_cast<double>(n);
+    return {loss_sum / count, static_cast<double>(correct) / count};
   }
 
   LinearOptions options_;

@@ -51,8 +51,9 @@ class Baselines : public ::testing::Test {
   static std::string Dir(const std::string& name) { return dir_->path() + "/" + name; }
   static std::string Check(const std::string& kind, const std::string& run, int fold,
                            const std::string& extra = "") {
-    return "/usr/bin/python3 " + testing::SourceDir() + "/tests/train/check_baselines.py " + kind + " " +
-           Dir("export") + " " + run + "/predictions.tsv " + std::to_string(fold) + " " + extra;
+    return "/usr/bin/python3 " + testing::SourceDir() + "/tests/train/check_baselines.py " + kind +
+           " " + Dir("export") + " " + run + "/predictions.tsv " + std::to_string(fold) + " " +
+           extra;
   }
   static TempDir* dir_;
 };
