@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "io/atomic_file.h"
 #include "pipeline/error.h"
 #include "stages/baseline_trainers.h"
 #include "stages/train_runner.h"
@@ -242,6 +243,23 @@ TEST(Tuner, ParsesSpacesAndMakesGridAndSeededRandomTrials) {
   EXPECT_THROW(ParseSearchSpace("train.lr=1;train.lr=2"), ConfigError);
   EXPECT_THROW(ParseSearchSpace("train.lr"), ConfigError);
   EXPECT_THROW(MakeTrials(space, "bayes", 0, 1), ConfigError);
+
+  TempDir dir;
+  io::WriteFileAtomic(dir / "space.ini", "# a search\n[space]\ntrain.lr = 1e-3, 3e-3\n\n"
+                                         "train.dropout1 = 0,0.5\n");
+  auto from_file = ReadSearchSpaceFile(dir / "space.ini");
+  ASSERT_EQ(from_file.size(), 2u);
+  EXPECT_EQ(from_file[0].key, "train.lr");
+  EXPECT_EQ(from_file[1].values, (std::vector<std::string>{"0", "0.5"}));
+  io::WriteFileAtomic(dir / "bad.ini", "[space]\ntrain.lr 1e-3\n");
+  try {
+    ReadSearchSpaceFile(dir / "bad.ini");
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.ini line 2: 'train.lr 1e-3' has no '='"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(Baselines, TuneRanksTrialsOnValidationWritesARunnableConfigAndResumes) {
