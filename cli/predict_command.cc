@@ -53,7 +53,7 @@ void ThrowIfBaseline(const std::string& dir) {
     std::string line, kind = "baseline";
     while (std::getline(in, line))
       if (line.rfind("kind = ", 0) == 0) kind = line.substr(7);
-    throw ConfigError("'" + dir + "' holds a " + kind + " baseline model; `snpflow predict` loads "
+    throw InputError("'" + dir + "' holds a " + kind + " baseline model; `snpflow predict` loads "
                       "only dietnet, mlp and mlp-improved models (a baseline's parameters are in "
                       "its fold_<f>/*.npy for use from Python)");
   }

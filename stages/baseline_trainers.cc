@@ -133,7 +133,8 @@ struct NaiveBayesOptions {
   double prior = 0.5;  // pseudo-count added to each allele count (a Beta(prior, prior) prior)
   static void Declare(OptionSet<NaiveBayesOptions>& o) {
     o.Add("prior", &NaiveBayesOptions::prior,
-          "pseudo-count added to the ALT and REF allele counts of each class (> 0)");
+          "pseudo-count added to the ALT and REF allele counts of each class")
+        .Range(OptionRange::Above(0));
   }
 };
 
@@ -145,9 +146,6 @@ class NaiveBayesTrainer : public Trainer {
 
   FoldResult Train(const FoldInputs& fold) override {
     const std::string who = "stage [" + label() + "] (naive-bayes)";
-    if (!(options_.prior > 0.0))
-      throw ConfigError("--" + label() + ".prior: " + FormatDoubleOption(options_.prior) +
-                        " is not positive; use a pseudo-count > 0 (0.5: Jeffreys)");
     const int64_t n_classes = CheckFold(fold, who);
     const auto start = std::chrono::steady_clock::now();
     const int64_t n_snps = fold.train->num_features();
@@ -238,9 +236,11 @@ struct NearestCentroidOptions {
   double temperature = 1.0;  // softmax(-distance / temperature) gives the probabilities
   static void Declare(OptionSet<NearestCentroidOptions>& o) {
     o.Add("shrink", &NearestCentroidOptions::shrink,
-          "shrink each class centroid towards the overall centroid by this fraction, in [0, 1]");
+          "shrink each class centroid towards the overall centroid by this fraction")
+        .Range(0.0, 1.0);
     o.Add("temperature", &NearestCentroidOptions::temperature,
-          "probabilities are softmax(-distance / temperature); > 0");
+          "probabilities are softmax(-distance / temperature)")
+        .Range(OptionRange::Above(0));
   }
 };
 
@@ -250,13 +250,6 @@ class NearestCentroidTrainer : public Trainer {
 
   FoldResult Train(const FoldInputs& fold) override {
     const std::string who = "stage [" + label() + "] (nearest-centroid)";
-    if (!(options_.shrink >= 0.0 && options_.shrink <= 1.0))
-      throw ConfigError("--" + label() + ".shrink: " + FormatDoubleOption(options_.shrink) +
-                        " is out of range; use a number in [0, 1]");
-    if (!(options_.temperature > 0.0))
-      throw ConfigError("--" + label() + ".temperature: " +
-                        FormatDoubleOption(options_.temperature) +
-                        " is not positive; use a number > 0");
     const int64_t n_classes = CheckFold(fold, who);
     const auto start = std::chrono::steady_clock::now();
     const int64_t n = fold.train->num_features();

@@ -34,10 +34,12 @@ struct LinearOptions {
   static void Declare(OptionSet<LinearOptions>& o) {
     o.Add("lambdas", &LinearOptions::lambdas,
           "comma-separated L2 penalties (mean CE + lambda/2 |W|^2); the best on validation wins");
-    o.Add("max-iter", &LinearOptions::max_iter, "L-BFGS iterations per lambda");
+    o.Add("max-iter", &LinearOptions::max_iter, "L-BFGS iterations per lambda").Range(1, 100000);
     o.Add("max-memory-gb", &LinearOptions::max_memory_gb,
-          "refuse to hold more than this many GB of training floats (n_train x SNPs x 4 bytes)");
-    o.Add("threads", &LinearOptions::threads, "LibTorch intra-op threads (0: --threads)");
+          "refuse to hold more than this many GB of training floats (n_train x SNPs x 4 bytes)")
+        .Range(OptionRange::Above(0));
+    o.Add("threads", &LinearOptions::threads, "LibTorch intra-op threads (0: --threads)")
+        .Range(0, 4096);
   }
 };
 
@@ -75,9 +77,6 @@ class LinearTrainer : public Trainer {
   FoldResult Train(const FoldInputs& fold) override {
     const std::string who = "stage [" + label() + "] (linear)";
     const std::vector<double> lambdas = ParseLambdas(options_.lambdas, "--" + label() + ".lambdas");
-    if (options_.max_iter < 1)
-      throw ConfigError("--" + label() + ".max-iter must be at least 1, got " +
-                        std::to_string(options_.max_iter));
     if (fold.train == nullptr || fold.valid == nullptr || fold.test == nullptr)
       throw ConfigError(who + ": fold " + std::to_string(fold.fold) +
                         " has no train/valid/test batches");

@@ -143,7 +143,7 @@ TEST_F(Baselines, TrainWithBaselineReportsBothSideBySide) {
             std::string::npos);
   auto bad = RunSnpflow("train --data " + Dir("ingest") + " -o " + out / "x" +
                         " -q --baseline filter");
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);  // a usage error
   EXPECT_NE(bad.err.find("--baseline 'filter' is not a trainer stage"), std::string::npos)
       << bad.err;
 }
@@ -312,12 +312,12 @@ TEST_F(Baselines, TuneRanksTrialsOnValidationWritesARunnableConfigAndResumes) {
   // Another search in the same directory is refused rather than mixed in.
   auto other = RunSnpflow("tune --data " + Dir("ingest") + " -o " + out / "tune" +
                           " --model naive-bayes --space 'train.prior=1' -q");
-  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("holds the results of another search"), std::string::npos)
       << other.err;
   auto bad = RunSnpflow("tune --data " + Dir("ingest") + " -o " + out / "t2" +
                         " --model naive-bayes --space 'train.prio=1' -q");
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("did you mean 'train.prior'?"), std::string::npos) << bad.err;
   EXPECT_EQ(RunSnpflow("tune --data " + Dir("ingest") + " -o " + out / "t3").exit_code, 2);
 }
