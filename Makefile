@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo test asan fuzz bench bench-train clean
+.PHONY: deps build demo test asan fuzz bench bench-train bench-baselines clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -41,6 +41,9 @@ bench: build
 
 bench-train: build
 	@bash bench/train_bench.sh $(BUILD)
+
+bench-baselines: build
+	@bash bench/baselines.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -26,6 +26,7 @@ int MergeCommand(const Args& args);     // merge_command.cc
 int TrainCommand(const Args& args);     // train_command.cc (needs LibTorch)
 int PredictCommand(const Args& args);   // predict_command.cc (in the LibTorch module)
 int VerifyCommand(const Args& args);    // verify_command.cc
+int TuneCommand(const Args& args);      // tune_command.cc: search trainer options
 
 /// Run what a parsed pipeline asks for: ingest (or load --data), export, train. Shared by
 /// `ingest`, `run` and `train`.

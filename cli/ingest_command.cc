@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <memory>
 #include <iostream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/pipeline_config.h"
@@ -78,6 +79,12 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     options.batcher = BuildBatcherOptions(spec.batcher_options);
     options.folds = spec.folds_to_run;
     options.comm = comm.get();
+    std::unique_ptr<Trainer> baseline;
+    if (!spec.baseline.empty()) {
+      baseline = registry.Make<Trainer>(spec.baseline, spec.baseline_options, "baseline");
+      options.baseline = baseline.get();
+      options.baseline_model = spec.baseline;
+    }
     RunTraining(data, *trainer, options, ctx);
   }
   return 0;

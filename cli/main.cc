@@ -38,6 +38,7 @@ const std::map<std::string, CommandInfo>& Commands() {
       {"export", {ExportCommand, "export a store to NumPy .npy files for other ML backends"}},
       {"merge", {MergeCommand, "join ingest shards of SNP regions into one data set"}},
       {"train", {TrainCommand, "train Diet Networks / MLP over K folds"}},
+      {"tune", {TuneCommand, "search a trainer's options on the validation partitions"}},
       {"predict", {PredictViaTorchModule, "predict classes for the samples of a new VCF"}},
       {"verify", {VerifyCommand, "check the files of an output directory against its manifest"}},
   };
@@ -146,7 +147,8 @@ int main(int argc, char** argv) {
   }
   snpflow::cli::Args args(argv + 2, argv + argc);
   try {
-    if (name == "train" || name == "run" || name == "stages") LoadTorchModule();
+    if (name == "train" || name == "run" || name == "stages" || name == "tune")
+      LoadTorchModule();
     return it->second.run(args);
   } catch (const snpflow::ConfigError& e) {  // usage errors: options, values, stages
     std::fprintf(stderr, "snpflow %s: error: %s\n(see 'snpflow %s --help')\n", name.c_str(), e.what(),

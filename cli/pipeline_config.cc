@@ -66,6 +66,9 @@ po::options_description GeneralOptions(PipelineMode mode) {
         ("train-folds", po::value<std::string>(), "only these folds, e.g. 0 or 0,2 (default: all)")
         ("dist", po::bool_switch(), "distributed training across the ranks of a torchrun or Slurm "
          "launch (automatic when WORLD_SIZE > 1; docs/distributed.md)");
+        ("baseline", po::value<std::string>(),
+         "also train this trainer (linear, naive-bayes, ...) on the same folds and report it "
+         "beside the model; its options are --baseline.<option>");
   }
   if (mode != PipelineMode::kTrain) d.add_options()("export", po::bool_switch(), "also export NumPy files");
   return d;
@@ -168,6 +171,10 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
     if (spec.trainer.empty() && mode == PipelineMode::kTrain) spec.trainer = "dietnet";
     if (!spec.trainer.empty() && registry.Get(spec.trainer).role != StageRole::kTrainer)
       throw ConfigError("'" + spec.trainer + "' is not a trainer stage; `snpflow stages` lists them");
+    spec.baseline = Value(vm1, "baseline");
+    if (!spec.baseline.empty() && registry.Get(spec.baseline).role != StageRole::kTrainer)
+      throw ConfigError("--baseline '" + spec.baseline +
+                        "' is not a trainer stage; `snpflow stages` lists them");
   }
   std::string export_flag = Value(vm1, "pipeline.export");
   spec.run_export = (vm1.count("export") && vm1["export"].as<bool>()) ||
@@ -194,6 +201,7 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
     dist.options = DistOptionDecls();
     AddStageOptions(stage_opts, "dist", dist);
   }
+  if (!spec.baseline.empty()) AddStageOptions(stage_opts, "baseline", registry.Get(spec.baseline));
   full.add(stage_opts);
 
   po::variables_map vm;
@@ -257,6 +265,7 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
     else if (label == "export") spec.export_options[name] = text;
     else if (label == "batcher") spec.batcher_options[name] = text;
     else if (label == "dist") spec.dist_options[name] = text;
+    else if (label == "baseline") spec.baseline_options[name] = text;
     else in.options[label][name] = text;
   }
   bool has_filter = false;
@@ -280,6 +289,8 @@ PipelineSpec ParsePipeline(const std::vector<std::string>& args, PipelineMode mo
     registry.Get(spec.trainer).factory(spec.trainer_options, "train");
     BuildBatcherOptions(spec.batcher_options);
   }
+  if (!spec.baseline.empty())
+    registry.Get(spec.baseline).factory(spec.baseline_options, "baseline");
   if (spec.run_export) registry.Get("export").factory(spec.export_options, "export");
   return spec;
 }

@@ -17,6 +17,8 @@ struct PipelineSpec {
   std::string data_dir;             // --data: an existing ingest output; skips the VCF pass
   std::string trainer;              // trainer stage name ("" = none), options in [train]
   OptionValues trainer_options;
+  std::string baseline;             // --baseline: a second trainer on the same folds ("" = none)
+  OptionValues baseline_options;    // --baseline.<option>
   OptionValues batcher_options;     // [batcher] batch-size, prefetch
   bool run_export = false;          // [pipeline] export = true or --export
   OptionValues export_options;      // [export]

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "pipeline/error.h"
 #include "pipeline/options.h"
 #include "pipeline/registry.h"
+#include "stages/baseline_trainers.h"
 #include "stages/batcher.h"
 #include "stages/fold_stats.h"
 #include "stages/train/saved_model.h"
@@ -42,6 +44,21 @@ constexpr const char* kUsage =
 // Warn (but predict) when fewer than this fraction of the training variants matched.
 constexpr double kWarnCoverage = 0.9;
 
+/// Throw ConfigError, naming the kind, if `dir` (or its fold_0/) holds a baseline model.
+void ThrowIfBaseline(const std::string& dir) {
+  for (const fs::path& info : {fs::path(dir) / kBaselineInfoFile,
+                               fs::path(dir) / "fold_0" / kBaselineInfoFile}) {
+    if (!fs::exists(info)) continue;
+    std::ifstream in(info);
+    std::string line, kind = "baseline";
+    while (std::getline(in, line))
+      if (line.rfind("kind = ", 0) == 0) kind = line.substr(7);
+    throw InputError("'" + dir + "' holds a " + kind + " baseline model; `snpflow predict` loads "
+                      "only dietnet, mlp and mlp-improved models (a baseline's parameters are in "
+                      "its fold_<f>/*.npy for use from Python)");
+  }
+}
+
 /// The fold directories under `dir` (itself, or its fold_<f>/ with a model), sorted.
 std::vector<std::string> ModelDirs(const std::string& dir) {
   if (fs::exists(fs::path(dir) / kModelFile)) return {dir};
@@ -54,6 +71,7 @@ std::vector<std::string> ModelDirs(const std::string& dir) {
   }
   if (ec) throw InputError("cannot read model directory '" + dir + "': " + ec.message());
   std::sort(dirs.begin(), dirs.end());
+  if (dirs.empty()) ThrowIfBaseline(dir);
   if (dirs.empty())
     throw InputError("'" + dir + "' has no " + kModelFile + " and no fold_<f>/" + kModelFile +
                      "; pass the output directory of `snpflow train` or one of its fold_<f>/");

@@ -20,7 +20,9 @@ constexpr const char* kUsage =
     "Usage: snpflow simulate -o PATH [options]\n\n"
     "Write genotypes from a hierarchical Balding-Nichols model of the 26 1000 Genomes\n"
     "populations (5 super-populations) as VCF/BCF, plus a panel file (sample, pop, super_pop,\n"
-    "gender). The output is a function of the options and --seed.\n";
+    "gender). The output is a function of the options and --seed.\n"
+    "Hard cases: --populations 60 --super-populations 6 --min-per-pop 3 --max-per-pop 50\n"
+    "--fst-pop 0.004 gives many small, uneven, weakly separated classes.\n";
 
 }  // namespace
 
@@ -41,6 +43,16 @@ int SimulateCommand(const Args& args) {
   // clang-format on
   numbers.Int("samples", &o.samples, OptionRange::Ints(1, 10000000), "number of samples");
   numbers.Int("snps", &o.snps, OptionRange::Ints(0, 10000000000), "number of records");
+  numbers.Int("populations", &o.populations, OptionRange::Ints(0, 10000),
+              "N >= 2 generic populations P1..PN (0: the 26 of 1000 Genomes)");
+  numbers.Int("super-populations", &o.super_populations, OptionRange::Ints(0, 10000),
+              "with --populations: super-populations of consecutive populations (0: N/5, at "
+              "least 2)");
+  numbers.Int("min-per-pop", &o.min_per_pop, OptionRange::Ints(0, 1000000),
+              "with --max-per-pop: each population's size is drawn from [min, max] (seeded); "
+              "the total replaces --samples");
+  numbers.Int("max-per-pop", &o.max_per_pop, OptionRange::Ints(0, 1000000),
+              "largest population size drawn (see --min-per-pop)");
   numbers.Double("fst-super", &o.fst_super, OptionRange::HalfOpen(0, 1),
                  "Fst of the super-populations from the ancestral frequencies");
   numbers.Double("fst-pop", &o.fst_pop, OptionRange::HalfOpen(0, 1),
@@ -72,6 +84,12 @@ int SimulateCommand(const Args& args) {
     throw UsageError("-o - writes the VCF to stdout; give --panel PATH for the panel");
   o.format = io::ParseSimulateFormat(format);  // ConfigError: a usage error (exit status 2)
   o.index = vm.count("no-index") == 0;
+  if (o.min_per_pop > 0 || o.max_per_pop > 0) {
+    if (!vm["samples"].defaulted())
+      throw UsageError("--samples conflicts with --min-per-pop/--max-per-pop (the total is the "
+                       "sum of the drawn population sizes); drop --samples");
+    o.samples = 0;
+  }
   if (!quiet) {
     o.on_progress = [](const io::SimulateProgress& p) {
       std::fprintf(stderr, "simulate: %zu/%zu records (%.0f%%), %.1f s\n", p.records_done,

@@ -40,6 +40,11 @@ constexpr int kCsiMinShift = 14;
 constexpr size_t kProgressStride = 256;
 // Seed offset of the sample-layout generator: layout and genotypes use separate streams.
 constexpr uint64_t kLayoutStream = 0x9e3779b97f4a7c15ULL;
+// Seed offset of the population-size draws (--min-per-pop/--max-per-pop): a third stream, so the
+// default layout's bytes do not change.
+constexpr uint64_t kSizeStream = 0xc2b2ae3d27d4eb4fULL;
+// At most this many generic populations (--populations).
+constexpr int kMaxPopulations = 10000;
 
 /// std::mt19937_64 plus distributions written out here: the std:: distributions are
 /// implementation-defined, and the output must be the same everywhere for a seed.
@@ -139,7 +144,12 @@ void CheckFst(double value, const char* name) {
 void Validate(const SimulateOptions& o) {
   if (o.output.empty())
     throw ConfigError("simulate: no output path; set -o PATH (or -o - for stdout)");
-  if (o.samples < 1)
+  const bool drawn_sizes = o.min_per_pop > 0 || o.max_per_pop > 0;
+  if (drawn_sizes && o.samples != 0)
+    throw ConfigError("--samples " + std::to_string(o.samples) +
+                      " conflicts with --min-per-pop/--max-per-pop (the total is the sum of the "
+                      "drawn population sizes); drop one of them");
+  if (!drawn_sizes && o.samples < 1)
     throw ConfigError("--samples must be at least 1, got " + std::to_string(o.samples));
   if (o.snps < 0) throw ConfigError("--snps must not be negative, got " + std::to_string(o.snps));
   if (o.chroms < 1 || o.chroms > kMaxChroms)
@@ -172,17 +182,48 @@ void Validate(const SimulateOptions& o) {
   }
 }
 
+/// Split `samples` in proportion to `weights` by largest remainder, after giving each `floor_each`
+/// (ties to the earlier population), in exact integer arithmetic.
+std::vector<int> LargestRemainder(int samples, const std::vector<int64_t>& weights,
+                                  int floor_each) {
+  const int n = static_cast<int>(weights.size());
+  std::vector<int> counts(n, 0);
+  if (samples <= 0) return counts;
+  const int rest = samples - floor_each * n;
+  int64_t total_weight = 0;
+  for (int64_t w : weights) total_weight += w;
+  std::vector<std::pair<int64_t, int>> remainders;
+  int given = 0;
+  for (int k = 0; k < n; ++k) {
+    const int64_t num = static_cast<int64_t>(rest) * weights[k];
+    counts[k] = floor_each + static_cast<int>(num / total_weight);
+    given += static_cast<int>(num / total_weight);
+    remainders.push_back({num % total_weight, k});
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (int i = 0; i < rest - given; ++i) ++counts[remainders[i].second];
+  return counts;
+}
+
+/// "P07" for population 6 of 10..99, zero-padded to the width of `n`.
+std::string NumberedName(const char* prefix, int index, int n) {
+  const int width = static_cast<int>(std::to_string(n).size());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s%0*d", prefix, width, index + 1);
+  return buf;
+}
+
 /// The population and sex of each sample: a seeded shuffle of the per-population counts.
 struct SampleLayout {
-  std::vector<uint8_t> pop;  // index into SimulatedPopulations()
+  std::vector<uint16_t> pop;  // index into the population plan
   std::vector<uint8_t> male;
 };
 
-SampleLayout MakeLayout(int samples, uint64_t seed) {
-  std::vector<int> counts = PopulationSampleCounts(samples);
+SampleLayout MakeLayout(const std::vector<PopulationPlan>& plan, uint64_t seed) {
   SampleLayout layout;
-  for (size_t k = 0; k < counts.size(); ++k)
-    layout.pop.insert(layout.pop.end(), counts[k], static_cast<uint8_t>(k));
+  for (size_t k = 0; k < plan.size(); ++k)
+    layout.pop.insert(layout.pop.end(), plan[k].samples, static_cast<uint16_t>(k));
   Rng rng(seed ^ kLayoutStream);
   for (size_t i = layout.pop.size(); i > 1; --i)
     std::swap(layout.pop[i - 1], layout.pop[rng.Below(i)]);
@@ -204,6 +245,18 @@ std::vector<std::string> SourceLines(const SimulateOptions& o) {
     << ",fst_super=" << o.fst_super << ",fst_pop=" << o.fst_pop
     << ",missing_rate=" << o.missing_rate << ",multiallelic_rate=" << o.multiallelic_rate
     << ",indel_rate=" << o.indel_rate << ",seed=" << o.seed << ",chroms=" << o.chroms << ">";
+  if (o.populations != 0 || o.min_per_pop != 0 || o.max_per_pop != 0) {
+    // Only when set, so that the default header (and file) keeps its bytes.
+    std::string line = s.str();
+    line.pop_back();
+    line += ",populations=" + std::to_string(o.populations) +
+            ",super_populations=" + std::to_string(o.super_populations) +
+            ",min_per_pop=" + std::to_string(o.min_per_pop) +
+            ",max_per_pop=" + std::to_string(o.max_per_pop) + ">";
+    return {"##source=snpflow simulate (hierarchical Balding-Nichols, " +
+                std::to_string(o.populations == 0 ? 26 : o.populations) + " populations)",
+            line};
+  }
   return {"##source=snpflow simulate (hierarchical Balding-Nichols, 26 populations)", s.str()};
 }
 
@@ -220,9 +273,9 @@ struct Site {
 class SiteModel {
  public:
   /// `options` and `layout` must outlive the model.
-  SiteModel(const SimulateOptions& options, const SampleLayout& layout)
+  SiteModel(const SimulateOptions& options, const std::vector<PopulationPlan>& pops,
+            const SampleLayout& layout)
       : options_(options), layout_(layout), rng_(options.seed) {
-    const auto& pops = SimulatedPopulations();
     std::vector<std::string> supers;  // in order of first appearance
     for (const auto& p : pops) {
       auto it = std::find(supers.begin(), supers.end(), p.super_pop);
@@ -453,27 +506,65 @@ const std::vector<SimulatedPopulation>& SimulatedPopulations() {
 
 std::vector<int> PopulationSampleCounts(int samples) {
   const auto& pops = SimulatedPopulations();
+  std::vector<int64_t> weights;
+  for (const auto& p : pops) weights.push_back(p.weight);
   const int n_pops = static_cast<int>(pops.size());
-  std::vector<int> counts(n_pops, 0);
-  if (samples <= 0) return counts;
-  const int floor_each = samples >= n_pops ? 1 : 0;
-  const int rest = samples - floor_each * n_pops;
-  int64_t total_weight = 0;
-  for (const auto& p : pops) total_weight += p.weight;
-  // Largest remainder: integer shares, then the leftovers to the largest fractional parts (ties
-  // to the earlier population), all in exact integer arithmetic.
-  std::vector<std::pair<int64_t, int>> remainders;
-  int given = 0;
-  for (int k = 0; k < n_pops; ++k) {
-    const int64_t num = static_cast<int64_t>(rest) * pops[k].weight;
-    counts[k] = floor_each + static_cast<int>(num / total_weight);
-    given += static_cast<int>(num / total_weight);
-    remainders.push_back({num % total_weight, k});
+  return LargestRemainder(samples, weights, samples >= n_pops ? 1 : 0);
+}
+
+std::vector<PopulationPlan> PlanPopulations(const SimulateOptions& o) {
+  const bool generic = o.populations != 0;
+  if (generic && (o.populations < 2 || o.populations > kMaxPopulations))
+    throw ConfigError("--populations must be between 2 and " + std::to_string(kMaxPopulations) +
+                      " (or 0 for the 26 of 1000 Genomes), got " + std::to_string(o.populations));
+  if (!generic && o.super_populations != 0)
+    throw ConfigError("--super-populations needs --populations N (the 26 populations of 1000 "
+                      "Genomes come with their 5 super-populations)");
+  if ((o.min_per_pop > 0) != (o.max_per_pop > 0) || o.min_per_pop < 0 || o.max_per_pop < 0)
+    throw ConfigError("--min-per-pop and --max-per-pop go together and must be at least 1, got " +
+                      std::to_string(o.min_per_pop) + " and " + std::to_string(o.max_per_pop));
+  if (o.min_per_pop > o.max_per_pop)
+    throw ConfigError("--min-per-pop " + std::to_string(o.min_per_pop) +
+                      " is larger than --max-per-pop " + std::to_string(o.max_per_pop));
+
+  std::vector<PopulationPlan> plan;
+  if (generic) {
+    const int n = o.populations;
+    int k = o.super_populations;
+    if (k == 0) k = std::clamp((n + 2) / 5, std::min(2, n), n);
+    if (k < 1 || k > n)
+      throw ConfigError("--super-populations must be between 1 and --populations (" +
+                        std::to_string(n) + "), got " + std::to_string(k));
+    for (int p = 0; p < n; ++p) {
+      // Consecutive populations share a super-population: p * K / N.
+      const int super = static_cast<int>(static_cast<int64_t>(p) * k / n);
+      plan.push_back({NumberedName("P", p, n), NumberedName("S", super, k), 0});
+    }
+  } else {
+    for (const auto& p : SimulatedPopulations()) plan.push_back({p.pop, p.super_pop, 0});
   }
-  std::stable_sort(remainders.begin(), remainders.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
-  for (int i = 0; i < rest - given; ++i) ++counts[remainders[i].second];
-  return counts;
+
+  if (o.min_per_pop > 0) {
+    Rng rng(o.seed ^ kSizeStream);
+    const uint64_t span = static_cast<uint64_t>(o.max_per_pop - o.min_per_pop) + 1;
+    int64_t total = 0;
+    for (auto& p : plan) {
+      p.samples = o.min_per_pop + static_cast<int>(rng.Below(span));
+      total += p.samples;
+    }
+    if (total > INT32_MAX / 2)
+      throw ConfigError("--populations x --max-per-pop gives too many samples (" +
+                        std::to_string(total) + ")");
+  } else if (generic) {
+    std::vector<int64_t> equal(plan.size(), 1);
+    std::vector<int> counts =
+        LargestRemainder(o.samples, equal, o.samples >= static_cast<int>(plan.size()) ? 1 : 0);
+    for (size_t p = 0; p < plan.size(); ++p) plan[p].samples = counts[p];
+  } else {
+    std::vector<int> counts = PopulationSampleCounts(o.samples);
+    for (size_t p = 0; p < plan.size(); ++p) plan[p].samples = counts[p];
+  }
+  return plan;
 }
 
 std::string DefaultPanelPath(const std::string& output) {
@@ -490,13 +581,15 @@ std::string DefaultPanelPath(const std::string& output) {
 
 SimulateSummary Simulate(const SimulateOptions& options) {
   Validate(options);
+  const std::vector<PopulationPlan> plan = PlanPopulations(options);
   const auto start = std::chrono::steady_clock::now();
-  const SampleLayout layout = MakeLayout(options.samples, options.seed);
-  SiteModel model(options, layout);
-  VariantWriter writer(options, options.samples);
+  const SampleLayout layout = MakeLayout(plan, options.seed);
+  const int n_samples = static_cast<int>(layout.pop.size());
+  SiteModel model(options, plan, layout);
+  VariantWriter writer(options, n_samples);
 
   SimulateSummary summary;
-  summary.samples = static_cast<size_t>(options.samples);
+  summary.samples = static_cast<size_t>(n_samples);
   summary.output = options.output;
   summary.panel = options.panel.empty() ? DefaultPanelPath(options.output) : options.panel;
 
@@ -528,10 +621,9 @@ SimulateSummary Simulate(const SimulateOptions& options) {
   summary.records = record;
   summary.index = writer.Finish();
 
-  const auto& pops = SimulatedPopulations();
   std::string panel = "sample\tpop\tsuper_pop\tgender\n";
-  for (int i = 0; i < options.samples; ++i) {
-    const auto& p = pops[layout.pop[i]];
+  for (int i = 0; i < n_samples; ++i) {
+    const auto& p = plan[layout.pop[i]];
     panel += SampleId(i) + "\t" + p.pop + "\t" + p.super_pop + "\t" +
              (layout.male[i] ? "male" : "female") + "\n";
   }

@@ -1,7 +1,8 @@
 #pragma once
 /// Simulated genotypes for tests and benchmarks (DESIGN.md section 8): a hierarchical
-/// Balding-Nichols model over the 26 populations of 1000 Genomes in 5 super-populations, written
-/// record by record as VCF, bgzipped VCF or BCF through htslib, plus a 1000 Genomes panel file.
+/// Balding-Nichols model over the 26 populations of 1000 Genomes in 5 super-populations (or any
+/// number of generic populations in super-populations, with even or uneven sizes), written record
+/// by record as VCF, bgzipped VCF or BCF through htslib, plus a 1000 Genomes panel file.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,7 +33,17 @@ struct SimulateOptions {
   std::string output;  // VCF/BCF path; "-" = stdout (no index, not atomic)
   std::string panel;   // panel path; "" = DefaultPanelPath(output); required for stdout
   SimulateFormat format = SimulateFormat::kVcfGz;
-  int samples = 600;             // number of samples, named HG00001, HG00002, ...
+  int samples = 600;             // number of samples, named HG00001, HG00002, ...; 0 with
+                                 // min_per_pop/max_per_pop: the sum of the drawn sizes
+  /// 0: the 26 populations of 1000 Genomes in 5 super-populations, sized like 1000 Genomes.
+  /// N >= 2: N populations P01..PN (zero-padded), equal shares of `samples`, in
+  /// `super_populations` super-populations S1..SK of consecutive populations.
+  int populations = 0;
+  int super_populations = 0;  // with populations = N: K in [1, N]; 0: N / 5 rounded, in [2, N]
+  /// Both > 0: each population's size is drawn uniformly from [min_per_pop, max_per_pop] (a
+  /// function of the seed), and `samples` must be 0 (the total is their sum).
+  int min_per_pop = 0;
+  int max_per_pop = 0;
   int64_t snps = 5000;           // number of records
   double fst_super = 0.1;        // Fst of super-populations from the ancestral frequencies
   double fst_pop = 0.01;         // Fst of populations from their super-population's frequencies
@@ -73,6 +84,17 @@ const std::vector<SimulatedPopulation>& SimulatedPopulations();
 /// Return how many of `samples` samples each population gets (in SimulatedPopulations() order):
 /// proportional to the weights by largest remainder, at least one each when samples >= 26.
 std::vector<int> PopulationSampleCounts(int samples);
+
+/// One population of a run's model: names and sample count.
+struct PopulationPlan {
+  std::string pop;        // "YRI", or "P07" for generic populations
+  std::string super_pop;  // "AFR", or "S2"
+  int samples = 0;        // how many samples it gets
+};
+
+/// Return the populations `options` simulates, in panel order, with their sample counts (the
+/// same plan Simulate() uses). Throws ConfigError for bad population options.
+std::vector<PopulationPlan> PlanPopulations(const SimulateOptions& options);
 
 /// Return `output` without its .vcf.gz/.vcf.bgz/.bcf/.vcf/.gz extension, plus ".panel".
 std::string DefaultPanelPath(const std::string& output);

@@ -19,7 +19,9 @@
 #include <stdint.h>
 
 /* Bump on ANY layout or vtable change in the installed headers. */
-#define SNPFLOW_PLUGIN_ABI_VERSION 3  /* 2: OptionDecl::range; 3: VariantBlock::packed */
+/* 2: OptionDecl::range; 3: VariantBlock::packed; 4: Batch::codes and
+   Trainer::wants_genotype_codes. */
+#define SNPFLOW_PLUGIN_ABI_VERSION 4
 
 /* The name of the one exported symbol, for dlsym. */
 #define SNPFLOW_PLUGIN_SYMBOL "snpflow_plugin_v1"

@@ -20,6 +20,10 @@ struct Batch {
   int64_t cols = 0;
   const int64_t* labels = nullptr;   // rows class indices
   const int64_t* samples = nullptr;  // rows sample indices into RunContext::samples
+  /// rows x cols raw genotype codes (0, 1, 2 ALT alleles; 3 missing), row-major; filled only for
+  /// a trainer whose wants_genotype_codes() is true, else nullptr. The normalized x cannot give
+  /// them back: missing and a code equal to the mean both unpack to 0.
+  const uint8_t* codes = nullptr;
 };
 
 /// Streams the batches of one split of one fold. One consumer; not thread-safe.
@@ -56,7 +60,7 @@ struct FoldInputs {
   const uint16_t* train_counts = nullptr;
   BatchSource* train = nullptr;
   BatchSource* valid = nullptr;
-  BatchSource* test = nullptr;
+  BatchSource* test = nullptr;  // empty (0 samples) when the runner hides the test partition
   std::string output_dir;  // the fold's directory, for model files; "" on ranks other than 0
   /// Distributed data-parallel runs only (else null): train and valid yield this rank's slice of
   /// every batch; the trainer allreduces gradients and validation sums through it so every rank
@@ -94,6 +98,8 @@ class Trainer : public Stage {
  public:
   /// Train on fold.train, early-stop on fold.valid, evaluate the best model on fold.test.
   virtual FoldResult Train(const FoldInputs& fold) = 0;
+  /// True if the trainer reads Batch::codes (naive Bayes); the batcher then unpacks them too.
+  virtual bool wants_genotype_codes() const { return false; }
 };
 
 }  // namespace snpflow

@@ -78,9 +78,14 @@ void UnpackRow(const uint8_t* row, size_t n_snps, const float* lut, float* out) 
   }
 }
 
+void UnpackCodes(const uint8_t* row, size_t n_snps, uint8_t* out) {
+  for (size_t j = 0; j < n_snps; ++j) out[j] = (row[j / 4] >> (2 * (j % 4))) & 3;
+}
+
 struct StoreBatchSource::Impl {
   struct Slot {
     std::vector<float> x;
+    std::vector<uint8_t> codes;  // only with options.codes
     std::vector<int64_t> labels;
     std::vector<int64_t> samples;
     int64_t rows = 0;
@@ -123,6 +128,7 @@ struct StoreBatchSource::Impl {
     const size_t n_snps = store.num_variants();
     slot.rows = static_cast<int64_t>(rows);
     slot.x.resize(rows * n_snps);
+    if (options.codes) slot.codes.resize(rows * n_snps);
     slot.labels.assign(order_labels.begin() + begin, order_labels.begin() + begin + rows);
     slot.samples.assign(order.begin() + begin, order.begin() + begin + rows);
     const size_t row_bytes = store.row_bytes();
@@ -132,6 +138,8 @@ struct StoreBatchSource::Impl {
                         for (size_t i = r.begin(); i != r.end(); ++i) {
                           store.ReadRow(static_cast<size_t>(slot.samples[i]), packed.data());
                           UnpackRow(packed.data(), n_snps, lut, slot.x.data() + i * n_snps);
+                          if (options.codes)
+                            UnpackCodes(packed.data(), n_snps, slot.codes.data() + i * n_snps);
                         }
                       });
   }
@@ -168,6 +176,7 @@ struct StoreBatchSource::Impl {
   void ReleaseBuffers() {
     for (auto& s : slots) {
       std::vector<float>().swap(s.x);
+      std::vector<uint8_t>().swap(s.codes);
       s.rows = 0;
     }
   }
@@ -278,6 +287,7 @@ bool StoreBatchSource::Next(Batch* batch) {
   batch->cols = num_features();
   batch->labels = slot->labels.data();
   batch->samples = slot->samples.data();
+  batch->codes = m.options.codes ? slot->codes.data() : nullptr;
   return true;
 }
 

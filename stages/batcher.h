@@ -23,6 +23,9 @@ struct BatcherOptions {
   /// Batches unpacked ahead of the consumer; 0 unpacks in the caller's thread (no producer).
   /// Each costs batch_size x SNPs floats (138 x 315K: 174 MB), released at the end of an epoch.
   int prefetch = 2;
+  /// Also unpack the raw genotype codes into Batch::codes (set by the runner for a trainer whose
+  /// wants_genotype_codes() is true; not a user option). One byte per genotype.
+  bool codes = false;
 
   static void Declare(OptionSet<BatcherOptions>& o) {
     o.Add("batch-size", &BatcherOptions::batch_size, "samples per minibatch").Range(1, 1000000);
@@ -52,6 +55,28 @@ std::vector<int64_t> ShuffledOrder(std::vector<int64_t> order, uint64_t seed, in
 
 /// Unpack packed 2-bit `row` (n_snps codes) into `out` through `lut` (n_snps x 4 floats).
 void UnpackRow(const uint8_t* row, size_t n_snps, const float* lut, float* out);
+
+/// Unpack packed 2-bit `row` (n_snps codes) into one byte per code (0, 1, 2, 3 = missing).
+void UnpackCodes(const uint8_t* row, size_t n_snps, uint8_t* out);
+
+/// A BatchSource with no samples: what a trainer gets for a split it must not see (the test
+/// partition while tuning). Records whether anyone asked it for batches.
+class EmptyBatchSource : public BatchSource {
+ public:
+  explicit EmptyBatchSource(int64_t n_features) : n_features_(n_features) {}
+  void Start(int) override { started_ = true; }
+  bool Next(Batch*) override {
+    started_ = true;
+    return false;
+  }
+  int64_t num_samples() const override { return 0; }
+  int64_t num_features() const override { return n_features_; }
+  bool started() const { return started_; }
+
+ private:
+  int64_t n_features_;
+  bool started_ = false;
+};
 
 /// A BatchSource over one split of one fold of a PackedStore.
 ///

@@ -1,5 +1,6 @@
 #include "stages/register_builtin.h"
 
+#include "stages/baseline_trainers.h"
 #include "stages/export.h"
 
 namespace snpflow {
@@ -9,6 +10,7 @@ void RegisterBuiltinStages(StageRegistry& registry) {
   RegisterFilterStage(registry);
   RegisterStoreStages(registry);
   RegisterExportStage(registry);
+  RegisterBaselineTrainers(registry);
 }
 
 StageRegistry& DefaultRegistry() {

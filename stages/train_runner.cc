@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -87,6 +88,8 @@ FoldSummary Summarize(int fold, const FoldResult& r, const FoldSplit& split) {
   s.best_epoch = r.best_epoch;
   s.test_loss = r.test_loss;
   s.test_accuracy = r.test_accuracy;
+  for (const auto& e : r.epochs)
+    if (e.epoch == r.best_epoch) s.valid_loss = e.valid_loss, s.valid_accuracy = e.valid_accuracy;
   s.n_params = r.n_params;
   double seconds = 0, wait = 0;
   for (const auto& e : r.epochs) seconds += e.seconds, wait += e.wait_seconds;
@@ -99,17 +102,18 @@ FoldSummary Summarize(int fold, const FoldResult& r, const FoldSplit& split) {
   return s;
 }
 
-std::string SummaryJson(const TrainSummary& sum, const TrainRunOptions& options,
-                        const Dataset& data, const RunContext& ctx) {
+/// The per-fold and mean fields of one run's summary (the model's, or the baseline's).
+JsonObject SummaryFields(const TrainSummary& sum, bool hide_test) {
   std::vector<std::string> folds;
   for (const auto& f : sum.folds) {
     JsonObject o;
-    o.Add("fold", f.fold)
-        .Add("epochs", f.epochs)
-        .Add("best_epoch", f.best_epoch)
-        .Add("test_loss", f.test_loss)
-        .Add("test_accuracy", f.test_accuracy)
-        .Add("test_error", 1.0 - f.test_accuracy)
+    o.Add("fold", f.fold).Add("epochs", f.epochs).Add("best_epoch", f.best_epoch);
+    if (!hide_test)
+      o.Add("test_loss", f.test_loss)
+          .Add("test_accuracy", f.test_accuracy)
+          .Add("test_error", 1.0 - f.test_accuracy);
+    o.Add("valid_loss", f.valid_loss)
+        .Add("valid_accuracy", f.valid_accuracy)
         .Add("n_params", f.n_params)
         .Add("epoch_seconds", f.epoch_seconds)
         .Add("wait_fraction", f.wait_fraction)
@@ -120,21 +124,34 @@ std::string SummaryJson(const TrainSummary& sum, const TrainRunOptions& options,
     folds.push_back(o.str());
   }
   JsonObject o;
-  o.Add("model", options.model)
-      .Add("n_samples", static_cast<int64_t>(data.samples.size()))
+  o.Add("model", sum.model).Add("n_params", sum.n_params);
+  if (!hide_test)
+    o.Add("mean_test_accuracy", sum.mean_accuracy)
+        .Add("std_test_accuracy", sum.std_accuracy)
+        .Add("mean_test_error", 1.0 - sum.mean_accuracy)
+        .Add("std_test_error", sum.std_accuracy);
+  else
+    o.Add("test_hidden", true);
+  o.Add("mean_valid_accuracy", sum.mean_valid_accuracy)
+      .Add("std_valid_accuracy", sum.std_valid_accuracy)
+      .Add("mean_valid_loss", sum.mean_valid_loss)
+      .Add("mean_epoch_seconds", sum.mean_epoch_seconds)
+      .Add("wait_fraction", sum.wait_fraction)
+      .Raw("folds", JsonArray(folds));
+  return o;
+}
+
+std::string SummaryJson(const TrainSummary& sum, const TrainRunOptions& options,
+                        const Dataset& data, const RunContext& ctx) {
+  JsonObject o = SummaryFields(sum, options.hide_test);
+  o.Add("n_samples", static_cast<int64_t>(data.samples.size()))
       .Add("n_snps", static_cast<int64_t>(data.store.num_variants()))
       .Add("n_classes", static_cast<int64_t>(data.samples.num_classes()))
       .Add("batch_size", options.batcher.batch_size)
       .Add("seed", static_cast<uint64_t>(ctx.seed))
-      .Add("threads", ctx.threads)
-      .Add("n_params", sum.n_params)
-      .Add("mean_test_accuracy", sum.mean_accuracy)
-      .Add("std_test_accuracy", sum.std_accuracy)
-      .Add("mean_test_error", 1.0 - sum.mean_accuracy)
-      .Add("std_test_error", sum.std_accuracy)
-      .Add("mean_epoch_seconds", sum.mean_epoch_seconds)
-      .Add("wait_fraction", sum.wait_fraction)
-      .Raw("folds", JsonArray(folds));
+      .Add("threads", ctx.threads);
+  if (!sum.baseline.empty())
+    o.Add("baseline", SummaryFields(sum.baseline.front(), options.hide_test));
   return o.str() + "\n";
 }
 
@@ -341,27 +358,48 @@ void PrintTable(const TrainSummary& sum, const TrainRunOptions& options, const D
   std::printf("\n%s: %zu samples, %zu SNPs, %zu classes, %lld parameters\n",
               options.model.c_str(), data.samples.size(), data.store.num_variants(),
               data.samples.num_classes(), static_cast<long long>(sum.n_params));
-  std::printf("%-5s %7s %5s %9s %9s %9s %8s %6s\n", "fold", "epochs", "best", "test_acc",
+  const TrainSummary* base = sum.baseline.empty() ? nullptr : &sum.baseline.front();
+  const std::string base_head = base != nullptr ? base->model.substr(0, 12) : "";
+  if (options.hide_test) {
+    std::printf("%-5s %7s %5s %9s %9s %8s %6s\n", "fold", "epochs", "best", "valid_acc",
+                "valid_loss", "epoch_s", "wait");
+    for (const auto& f : sum.folds)
+      std::printf("%-5d %7d %5d %9.4f %9.4f %8.3f %5.1f%%\n", f.fold, f.epochs, f.best_epoch,
+                  f.valid_accuracy, f.valid_loss, f.epoch_seconds, 100 * f.wait_fraction);
+    std::printf("validation accuracy %.4f +- %.4f (mean +- std over %zu folds; test partitions "
+                "not used)\n", sum.mean_valid_accuracy, sum.std_valid_accuracy, sum.folds.size());
+    std::fflush(stdout);
+    return;
+  }
+  std::printf("%-5s %7s %5s %9s %9s %9s %8s %6s", "fold", "epochs", "best", "test_acc",
               "test_err", "test_loss", "epoch_s", "wait");
-  for (const auto& f : sum.folds)
-    std::printf("%-5d %7d %5d %9.4f %9.4f %9.4f %8.3f %5.1f%%\n", f.fold, f.epochs, f.best_epoch,
+  if (base != nullptr) std::printf(" %12s", base_head.c_str());
+  std::printf("\n");
+  for (size_t k = 0; k < sum.folds.size(); ++k) {
+    const FoldSummary& f = sum.folds[k];
+    std::printf("%-5d %7d %5d %9.4f %9.4f %9.4f %8.3f %5.1f%%", f.fold, f.epochs, f.best_epoch,
                 f.test_accuracy, 1 - f.test_accuracy, f.test_loss, f.epoch_seconds,
                 100 * f.wait_fraction);
+    if (base != nullptr && k < base->folds.size())
+      std::printf(" %12.4f", base->folds[k].test_accuracy);
+    std::printf("\n");
+  }
   std::printf("test accuracy %.4f +- %.4f, misclassification %.4f +- %.4f (mean +- std over %zu "
               "folds)\n",
               sum.mean_accuracy, sum.std_accuracy, 1 - sum.mean_accuracy, sum.std_accuracy,
               sum.folds.size());
+  if (base != nullptr)
+    std::printf("baseline %s: test accuracy %.4f +- %.4f (%s %+.4f)\n", base->model.c_str(),
+                base->mean_accuracy, base->std_accuracy, options.model.c_str(),
+                sum.mean_accuracy - base->mean_accuracy);
   std::fflush(stdout);
 }
 
-}  // namespace
-
-TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
-                         RunContext& ctx) {
-  CheckTrainable(data);
-  // --threads caps the batcher's TBB workers too, not only LibTorch's.
-  oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
-                                      static_cast<size_t>(std::max(1, ctx.threads)));
+/// Run `trainer` on the folds into `out`, locked: outputs, then `before_summary` (may be empty;
+/// it may add to the summary), summary.json and the manifest last. Returns the summary.
+TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
+                      RunContext& ctx, const std::string& out,
+                      const std::function<void(TrainSummary&)>& before_summary) {
   const SampleTable& samples = data.samples;
   std::vector<int> folds = options.folds;
   if (folds.empty())
@@ -370,7 +408,6 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
     if (f < 0 || f >= samples.folds)
       throw ConfigError("fold " + std::to_string(f) + " is out of range 0.." +
                         std::to_string(samples.folds - 1));
-  const std::string& out = ctx.output_dir;
   if (out.empty()) throw ConfigError("no output directory; pass -o DIR");
   // Distributed runs: rank 0 writes, the other ranks only train (train_runner.h).
   const bool writer = options.comm == nullptr || options.comm->rank() == 0;
@@ -392,6 +429,9 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
   std::vector<std::vector<int64_t>> confusion(n_classes, std::vector<int64_t>(n_classes, 0));
   std::vector<std::pair<int, FoldResult>> results;
   TrainSummary sum;
+  sum.model = options.model;
+  BatcherOptions batcher = options.batcher;
+  batcher.codes = trainer.wants_genotype_codes();
 
   for (int fold : folds) {
     FoldStats stats = ComputeFoldStats(data.counts, fold);
@@ -405,12 +445,20 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
       for (int64_t i : idx) l.push_back(samples.label[static_cast<size_t>(i)]);
       return l;
     };
-    StoreBatchSource train(data.store, split.train, labels_of(split.train), lut.data(),
-                           options.batcher, /*shuffle=*/true, ctx.seed, fold);
-    StoreBatchSource valid(data.store, split.valid, labels_of(split.valid), lut.data(),
-                           options.batcher, /*shuffle=*/false, ctx.seed, fold);
-    StoreBatchSource test(data.store, split.test, labels_of(split.test), lut.data(),
-                          options.batcher, /*shuffle=*/false, ctx.seed, fold);
+    StoreBatchSource train(data.store, split.train, labels_of(split.train), lut.data(), batcher,
+                           /*shuffle=*/true, ctx.seed, fold);
+    StoreBatchSource valid(data.store, split.valid, labels_of(split.valid), lut.data(), batcher,
+                           /*shuffle=*/false, ctx.seed, fold);
+    // Tuning never builds a source over the test partition: the trainer gets an empty one.
+    std::unique_ptr<BatchSource> test;
+    if (options.hide_test) {
+      test = std::make_unique<EmptyBatchSource>(static_cast<int64_t>(stats.n_snps));
+      split.test.clear();
+    } else {
+      test = std::make_unique<StoreBatchSource>(data.store, split.test, labels_of(split.test),
+                                                lut.data(), batcher, /*shuffle=*/false, ctx.seed,
+                                                fold);
+    }
     FoldInputs in;
     in.fold = fold;
     in.ctx = &ctx;
@@ -424,7 +472,7 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
     in.train_counts = train_counts.data();
     in.train = &train;
     in.valid = &valid;
-    in.test = &test;
+    in.test = test.get();
     in.output_dir = writer ? out + "/fold_" + std::to_string(fold) : "";
     std::unique_ptr<ShardedBatchSource> train_shard, valid_shard;
     if (options.comm != nullptr) {
@@ -436,6 +484,7 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
       in.comm = options.comm;
     }
     FoldResult r = trainer.Train(in);
+    if (options.hide_test) r.predictions.clear(), r.test_loss = 0, r.test_accuracy = 0;
 
     for (const auto& e : r.epochs) metrics += MetricsLine(options.model, fold, e);
     if (writer) io::WriteFileAtomic(out + "/metrics.jsonl", metrics);  // rewritten per fold
@@ -451,32 +500,66 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
     results.emplace_back(fold, std::move(r));
   }
 
-  std::vector<double> acc, epoch_s;
+  std::vector<double> acc, valid_acc, valid_loss, epoch_s;
   double seconds = 0, wait = 0;
   for (const auto& [fold, r] : results) {
     for (const auto& e : r.epochs) seconds += e.seconds, wait += e.wait_seconds;
   }
-  for (const auto& f : sum.folds) acc.push_back(f.test_accuracy), epoch_s.push_back(f.epoch_seconds);
+  for (const auto& f : sum.folds) {
+    acc.push_back(f.test_accuracy);
+    valid_acc.push_back(f.valid_accuracy);
+    valid_loss.push_back(f.valid_loss);
+    epoch_s.push_back(f.epoch_seconds);
+  }
   sum.mean_accuracy = Mean(acc);
   sum.std_accuracy = SampleStd(acc);
+  sum.mean_valid_accuracy = Mean(valid_acc);
+  sum.std_valid_accuracy = SampleStd(valid_acc);
+  sum.mean_valid_loss = Mean(valid_loss);
   sum.mean_epoch_seconds = Mean(epoch_s);
   sum.wait_fraction = seconds > 0 ? wait / seconds : 0;
   sum.n_params = sum.folds.empty() ? 0 : sum.folds.front().n_params;
 
   if (!writer) return sum;
-  io::WriteFileAtomic(out + "/predictions.tsv", predictions);
-  std::string conf = "true\\predicted";
-  for (const auto& c : samples.class_names) conf += '\t' + c;
-  conf += '\n';
-  for (size_t t = 0; t < n_classes; ++t) {
-    conf += samples.class_names[t];
-    for (size_t p = 0; p < n_classes; ++p) conf += '\t' + std::to_string(confusion[t][p]);
+  if (!options.hide_test) {
+    io::WriteFileAtomic(out + "/predictions.tsv", predictions);
+    std::string conf = "true\\predicted";
+    for (const auto& c : samples.class_names) conf += '\t' + c;
     conf += '\n';
+    for (size_t t = 0; t < n_classes; ++t) {
+      conf += samples.class_names[t];
+      for (size_t p = 0; p < n_classes; ++p) conf += '\t' + std::to_string(confusion[t][p]);
+      conf += '\n';
+    }
+    io::WriteFileAtomic(out + "/confusion.tsv", conf);
   }
-  io::WriteFileAtomic(out + "/confusion.tsv", conf);
-  io::WriteFileAtomic(out + "/summary.json", SummaryJson(sum, options, data, ctx));
   if (options.plots) WritePlots(out, results, confusion, samples.class_names, ctx.quiet);
+  if (before_summary) before_summary(sum);  // --baseline: trained while `out` stays locked
+  io::WriteFileAtomic(out + "/summary.json", SummaryJson(sum, options, data, ctx));
   WriteTrainManifest(out, folds, ingest_here);  // the commit marker, last
+  return sum;
+}
+
+}  // namespace
+
+TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
+                         RunContext& ctx) {
+  CheckTrainable(data);
+  // --threads caps the batcher's TBB workers too, not only LibTorch's.
+  oneapi::tbb::global_control threads(oneapi::tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(std::max(1, ctx.threads)));
+  const std::string& out = ctx.output_dir;
+  auto run_baseline = [&](TrainSummary& sum) {
+    if (options.baseline == nullptr) return;
+    TrainRunOptions base = options;
+    base.model = options.baseline_model.empty() ? "baseline" : options.baseline_model;
+    base.baseline = nullptr;
+    base.plots = false;
+    base.comm = nullptr;  // rank 0 alone trains the baseline (only the writer gets here)
+    sum.baseline.push_back(
+        RunFolds(data, *options.baseline, base, ctx, out + "/baseline", nullptr));
+  };
+  TrainSummary sum = RunFolds(data, trainer, options, ctx, out, run_baseline);
   if (!ctx.quiet) PrintTable(sum, options, data);
   if (!ctx.quiet && options.comm != nullptr)
     std::printf("distributed: %d ranks; rank 0 passed %.3f MB to collectives\n",

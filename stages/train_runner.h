@@ -25,6 +25,13 @@ struct TrainRunOptions {
   /// A distributed data-parallel run (else null): each rank trains on its slice of every
   /// minibatch (ShardedBatchSource) and only rank 0 writes files (docs/distributed.md).
   Communicator* comm = nullptr;
+  /// Tuning: the trainer gets an empty test source (EmptyBatchSource) and the test partition is
+  /// never read; no predictions.tsv or confusion.tsv, and summary.json has no test metrics.
+  bool hide_test = false;
+  /// --baseline: trained after the model on the same folds, into <output>/baseline/; its
+  /// accuracies are reported beside the model's (table and summary.json "baseline"). Not owned.
+  Trainer* baseline = nullptr;
+  std::string baseline_model;  // its stage name ("linear")
 };
 
 /// One fold's outcome, as reported in summary.json.
@@ -34,6 +41,8 @@ struct FoldSummary {
   int best_epoch = -1;
   double test_loss = 0;
   double test_accuracy = 0;
+  double valid_loss = 0;      // at the best epoch (the restored model)
+  double valid_accuracy = 0;  // at the best epoch
   int64_t n_params = 0;
   double epoch_seconds = 0;  // mean seconds per epoch
   double wait_fraction = 0;  // share of epoch time spent waiting for batches
@@ -45,18 +54,24 @@ struct TrainSummary {
   std::vector<FoldSummary> folds;
   double mean_accuracy = 0;
   double std_accuracy = 0;  // sample standard deviation over folds (0 for one fold)
+  double mean_valid_accuracy = 0;  // at each fold's best epoch
+  double std_valid_accuracy = 0;
+  double mean_valid_loss = 0;
   double mean_epoch_seconds = 0;
   double wait_fraction = 0;
   int64_t n_params = 0;
+  std::string model;
+  /// The --baseline run on the same folds: empty, or one summary.
+  std::vector<TrainSummary> baseline;
 };
 
 /// Train `trainer` on each fold of `data` and write into ctx.output_dir: variants.tsv,
 /// classes.txt, metrics.jsonl, summary.json, predictions.tsv, confusion.tsv, fold_<f>/ (model
 /// files from the trainer), and training_curves.svg / confusion.svg. Every file is written
 /// atomically, under the lock of the directory, and manifest.json (every file with its checksum)
-/// last. Prints a summary table to stdout unless ctx.quiet. Returns the summary. With
-/// options.comm, every rank must call this with the same data and options; ranks other than 0
-/// write nothing.
+/// last. Prints a summary table to stdout unless ctx.quiet. With options.baseline, trains it the
+/// same way into <output>/baseline/ and reports both. Returns the summary. With options.comm,
+/// every rank must call this with the same data and options; ranks other than 0 write nothing.
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx);
 

@@ -1,7 +1,8 @@
-// nearest-centroid: a trainer for another backend, in plain C++ (no LibTorch). It averages the
-// normalized training features per class, optionally shrinks the class centroids towards the
-// overall centroid, and predicts the class of the nearest centroid (Euclidean). Probabilities are
-// a softmax over negative distances. Built as a plugin (.so) and loaded with dlopen.
+// plugin-centroid: the example of a trainer plugin for another backend, in plain C++ (no
+// LibTorch); the built-in `nearest-centroid` (stages/baseline_trainers.cc) is the one to use. It
+// averages the normalized training features per class, optionally shrinks the class centroids
+// towards the overall centroid, and predicts the class of the nearest centroid (Euclidean).
+// Probabilities are a softmax over negative distances. Built as a plugin (.so), loaded with dlopen.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,7 +21,7 @@ namespace snpflow::plugins {
 namespace {
 
 struct NearestCentroidOptions {
-  static constexpr std::string_view kName = "nearest-centroid";
+  static constexpr std::string_view kName = "plugin-centroid";
   double shrink = 0.0;       // 0: class means; 1: every class at the overall mean
   double temperature = 1.0;  // softmax(-distance / temperature) gives the probabilities
   static void Declare(OptionSet<NearestCentroidOptions>& o) {
@@ -49,7 +50,7 @@ class NearestCentroidTrainer : public Trainer {
 
   FoldResult Train(const FoldInputs& fold) override {
     if (fold.train == nullptr || fold.test == nullptr) {
-      throw ConfigError("stage [" + label() + "] (nearest-centroid): fold " +
+      throw ConfigError("stage [" + label() + "] (plugin-centroid): fold " +
                         std::to_string(fold.fold) + " has no train or test batches");
     }
     const auto start = std::chrono::steady_clock::now();
@@ -59,7 +60,7 @@ class NearestCentroidTrainer : public Trainer {
       n_classes = static_cast<int64_t>(fold.ctx->samples.num_classes());
     }
     if (n_classes <= 0) {
-      throw ConfigError("stage [" + label() + "] (nearest-centroid): fold " +
+      throw ConfigError("stage [" + label() + "] (plugin-centroid): fold " +
                         std::to_string(fold.fold) + " has no classes");
     }
     Fit(*fold.train, n_classes, n_features);
@@ -102,7 +103,7 @@ class NearestCentroidTrainer : public Trainer {
       for (int64_t r = 0; r < batch.rows; ++r) {
         const int64_t c = batch.labels[r];
         if (c < 0 || c >= n_classes) {
-          throw InputError("stage [" + label() + "] (nearest-centroid): class index " +
+          throw InputError("stage [" + label() + "] (plugin-centroid): class index " +
                            std::to_string(c) + " of sample " +
                            std::to_string(batch.samples != nullptr ? batch.samples[r] : r) +
                            " is outside 0.." + std::to_string(n_classes - 1));
@@ -121,7 +122,7 @@ class NearestCentroidTrainer : public Trainer {
     }
     if (total == 0) {
       throw InputError("stage [" + label() +
-                       "] (nearest-centroid): the training split is "
+                       "] (plugin-centroid): the training split is "
                        "empty; check the label file and the number of folds");
     }
     for (double& v : overall) v /= static_cast<double>(total);
@@ -138,13 +139,13 @@ class NearestCentroidTrainer : public Trainer {
 
   void CheckBatch(const Batch& batch) const {
     if (batch.cols != n_features_) {
-      throw InputError("stage [" + label() + "] (nearest-centroid): a batch has " +
+      throw InputError("stage [" + label() + "] (plugin-centroid): a batch has " +
                        std::to_string(batch.cols) + " features, expected " +
                        std::to_string(n_features_));
     }
     if (batch.rows > 0 && (batch.x == nullptr || batch.labels == nullptr)) {
       throw InputError("stage [" + label() +
-                       "] (nearest-centroid): a batch has no features or "
+                       "] (plugin-centroid): a batch has no features or "
                        "no labels; the batch source must fill Batch::x and Batch::labels");
     }
   }
@@ -211,14 +212,14 @@ class NearestCentroidTrainer : public Trainer {
 
 }  // namespace
 
-/// Add the `nearest-centroid` trainer stage to `registry`.
+/// Add the `plugin-centroid` trainer stage to `registry`.
 void RegisterNearestCentroid(StageRegistry& registry) {
   registry.Add(MakeStageInfo<NearestCentroidTrainer, NearestCentroidOptions>(
-      "nearest-centroid classifier in plain C++ (a trainer for another backend)"));
+      "nearest-centroid classifier in plain C++ (the trainer plugin example)"));
 }
 
 }  // namespace snpflow::plugins
 
-SNPFLOW_PLUGIN("centroid", "1.0", "nearest-centroid trainer in plain C++ (nearest-centroid)") {
+SNPFLOW_PLUGIN("centroid", "1.0", "nearest-centroid trainer in plain C++ (plugin-centroid)") {
   snpflow::plugins::RegisterNearestCentroid(registry);
 }

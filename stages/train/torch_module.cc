@@ -6,11 +6,14 @@
 
 #include "pipeline/plugin.h"
 #include "stages/train/gloo_communicator.h"
+#include "stages/train/linear_trainer.h"
 #include "stages/train/register_train.h"
 #include "stages/train/torch_errors.h"
 
-SNPFLOW_PLUGIN("torch-trainers", SNPFLOW_VERSION, "LibTorch trainers: dietnet, mlp, mlp-improved") {
+SNPFLOW_PLUGIN("torch-trainers", SNPFLOW_VERSION,
+               "LibTorch trainers: dietnet, mlp, mlp-improved, linear") {
   snpflow::RegisterTrainStages(registry);
+  snpflow::RegisterLinearTrainer(registry);
 }
 /// The message of a c10::Error without its backtrace, for the CLI's last-resort handler, which
 /// does not know LibTorch's types. Returns false for any other exception.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -299,8 +300,8 @@ struct FstEstimate {
 
 FstEstimate EstimateFst(const ParsedVcf& vcf,
                         const std::map<std::string, std::pair<std::string, std::string>>& panel) {
-  std::map<std::string, std::string> super_of_pop;
-  for (const auto& p : SimulatedPopulations()) super_of_pop[p.pop] = p.super_pop;
+  std::map<std::string, std::string> super_of_pop;  // from the panel: generic ones too
+  for (const auto& [sample, p] : panel) super_of_pop[p.first] = p.second;
   std::vector<std::string> pop_of, super_of;
   for (const auto& s : vcf.samples) {
     pop_of.push_back(panel.at(s).first);
@@ -362,6 +363,167 @@ TEST(Simulate, SuperPopulationsDifferMoreThanPopulationsWithinThem) {
   FstEstimate flat = EstimateFst(ParseVcf(ReadFile(dir / "sim.vcf")), ReadPanel(dir / "sim.panel"));
   EXPECT_LT(flat.among_super, 0.01);
   EXPECT_LT(flat.within_super, 0.02);
+}
+
+TEST(PlanPopulations, GenericPopulationsShareSamplesEvenlyInConsecutiveSuperPopulations) {
+  SimulateOptions o;
+  o.samples = 30;
+  o.populations = 7;
+  std::vector<PopulationPlan> plan = PlanPopulations(o);
+  ASSERT_EQ(plan.size(), 7u);
+  std::vector<std::string> names, supers;
+  std::vector<int> counts;
+  for (const auto& p : plan) {
+    names.push_back(p.pop);
+    supers.push_back(p.super_pop);
+    counts.push_back(p.samples);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"P1", "P2", "P3", "P4", "P5", "P6", "P7"}));
+  // Default K for N = 7 is 2 (N / 5 rounded, at least 2): populations p * K / N.
+  EXPECT_EQ(supers, (std::vector<std::string>{"S1", "S1", "S1", "S1", "S2", "S2", "S2"}));
+  EXPECT_EQ(counts, (std::vector<int>{5, 5, 4, 4, 4, 4, 4}));
+
+  o.populations = 12;
+  o.super_populations = 3;
+  plan = PlanPopulations(o);
+  EXPECT_EQ(plan.front().pop, "P01");  // zero-padded so that sorted labels keep their order
+  EXPECT_EQ(plan.back().pop, "P12");
+  EXPECT_EQ(plan[3].super_pop, "S1");
+  EXPECT_EQ(plan[4].super_pop, "S2");
+  EXPECT_EQ(plan[11].super_pop, "S3");
+}
+
+TEST(PlanPopulations, UnevenSizesAreDrawnFromTheSeedWithinBounds) {
+  SimulateOptions o;
+  o.samples = 0;
+  o.populations = 40;
+  o.min_per_pop = 3;
+  o.max_per_pop = 50;
+  o.seed = 11;
+  auto sizes = [](const std::vector<PopulationPlan>& plan) {
+    std::vector<int> v;
+    for (const auto& p : plan) v.push_back(p.samples);
+    return v;
+  };
+  std::vector<int> a = sizes(PlanPopulations(o));
+  EXPECT_EQ(a, sizes(PlanPopulations(o)));
+  ASSERT_EQ(a.size(), 40u);
+  EXPECT_EQ(*std::min_element(a.begin(), a.end()) >= 3, true);
+  EXPECT_LE(*std::max_element(a.begin(), a.end()), 50);
+  EXPECT_LE(*std::min_element(a.begin(), a.end()), 10);   // 40 draws from [3, 50]: some small
+  EXPECT_GE(*std::max_element(a.begin(), a.end()), 40);   // and some large
+  o.seed = 12;
+  EXPECT_NE(a, sizes(PlanPopulations(o)));
+  // The 26 populations of 1000 Genomes take drawn sizes too.
+  o.populations = 0;
+  std::vector<PopulationPlan> kg = PlanPopulations(o);
+  ASSERT_EQ(kg.size(), 26u);
+  EXPECT_EQ(kg.front().pop, "YRI");
+  for (const auto& p : kg) EXPECT_TRUE(p.samples >= 3 && p.samples <= 50) << p.pop;
+}
+
+TEST(Simulate, UnevenGenericPopulationsAreDeterministicAndMatchThePlan) {
+  TempDir dir;
+  SimulateOptions o = SmallOptions(dir / "a.vcf", SimulateFormat::kVcf);
+  o.samples = 0;
+  o.populations = 9;
+  o.super_populations = 3;
+  o.min_per_pop = 2;
+  o.max_per_pop = 9;
+  o.seed = 5;
+  std::vector<PopulationPlan> plan = PlanPopulations(o);
+  SimulateSummary s = Simulate(o);
+  int total = 0;
+  for (const auto& p : plan) total += p.samples;
+  EXPECT_EQ(s.samples, static_cast<size_t>(total));
+  std::map<std::string, int> per_pop;
+  for (const auto& [sample, p] : ReadPanel(dir / "a.panel")) {
+    ++per_pop[p.first];
+    EXPECT_EQ(p.second, "S" + std::to_string((std::stoi(p.first.substr(1)) - 1) / 3 + 1))
+        << p.first;
+  }
+  for (const auto& p : plan) EXPECT_EQ(per_pop[p.pop], p.samples) << p.pop;
+  EXPECT_EQ(ParseVcf(ReadFile(dir / "a.vcf")).samples.size(), static_cast<size_t>(total));
+  EXPECT_NE(ReadFile(dir / "a.vcf").find("populations=9,super_populations=3"),
+            std::string::npos);
+
+  o.output = dir / "b.vcf";
+  Simulate(o);
+  EXPECT_TRUE(ReadFile(dir / "a.vcf") == ReadFile(dir / "b.vcf"));
+  EXPECT_EQ(ReadFile(dir / "a.panel"), ReadFile(dir / "b.panel"));
+  o.output = dir / "c.vcf";
+  o.seed = 6;
+  Simulate(o);
+  EXPECT_NE(ReadFile(dir / "a.panel"), ReadFile(dir / "c.panel"));
+}
+
+TEST(Simulate, LowFstKnobsWorkWithGenericPopulations) {
+  TempDir dir;
+  SimulateOptions o = SmallOptions(dir / "sim.vcf", SimulateFormat::kVcf);
+  o.samples = 0;
+  o.populations = 12;
+  o.super_populations = 3;
+  o.min_per_pop = 40;
+  o.max_per_pop = 80;
+  o.snps = 400;
+  o.missing_rate = 0;
+  o.fst_super = 0.1;
+  o.fst_pop = 0.05;
+  Simulate(o);
+  FstEstimate high = EstimateFst(ParseVcf(ReadFile(dir / "sim.vcf")), ReadPanel(dir / "sim.panel"));
+  o.fst_super = 0.01;
+  o.fst_pop = 0.002;
+  Simulate(o);
+  FstEstimate low = EstimateFst(ParseVcf(ReadFile(dir / "sim.vcf")), ReadPanel(dir / "sim.panel"));
+  // Within super-populations: 0.05 vs 0.002 plus sampling noise of ~60 samples (~0.008).
+  EXPECT_GT(high.within_super, 0.035);
+  EXPECT_LT(low.within_super, 0.02);
+  EXPECT_GT(high.among_super, 3 * low.among_super);
+}
+
+TEST(Simulate, RejectsBadPopulationOptions) {
+  TempDir dir;
+  auto message = [&](SimulateOptions o) -> std::string {
+    o.output = dir / "x.vcf";
+    o.format = SimulateFormat::kVcf;
+    try {
+      Simulate(o);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  SimulateOptions o;
+  o.populations = 1;
+  EXPECT_NE(message(o).find("--populations must be between 2"), std::string::npos) << message(o);
+  o.populations = 5;
+  o.super_populations = 6;
+  EXPECT_NE(message(o).find("--super-populations must be between 1 and"), std::string::npos);
+  o = SimulateOptions();
+  o.super_populations = 2;
+  EXPECT_NE(message(o).find("--super-populations needs --populations"), std::string::npos);
+  o = SimulateOptions();
+  o.samples = 0;
+  o.min_per_pop = 9;
+  o.max_per_pop = 3;
+  EXPECT_NE(message(o).find("--min-per-pop 9 is larger than --max-per-pop 3"), std::string::npos);
+  o.max_per_pop = 0;
+  EXPECT_NE(message(o).find("go together"), std::string::npos) << message(o);
+  o = SimulateOptions();
+  o.min_per_pop = 3;
+  o.max_per_pop = 9;  // samples is still 600
+  EXPECT_NE(message(o).find("conflicts with --min-per-pop"), std::string::npos) << message(o);
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.vcf"));
+
+  auto both = RunSnpflow("simulate -q --samples 50 --min-per-pop 2 --max-per-pop 4 -o " +
+                         (dir / "y.vcf"));
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("drop --samples"), std::string::npos) << both.err;
+  auto ok = RunSnpflow("simulate -q -O v --populations 4 --min-per-pop 2 --max-per-pop 4 "
+                       "--snps 5 -o " + (dir / "z.vcf"));
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ReadPanel(dir / "z.panel").size(),
+            ParseVcf(ReadFile(dir / "z.vcf")).samples.size());
 }
 
 TEST(Simulate, WritesVcfToStdout) {

@@ -1,4 +1,4 @@
-// Tests for plugins/centroid_trainer (the `nearest-centroid` trainer plugin), loaded with dlopen
+// Tests for plugins/centroid_trainer (the `plugin-centroid` trainer plugin), loaded with dlopen
 // from centroid_trainer.so and built through the registry by name, on in-memory BatchSources.
 #include <gtest/gtest.h>
 
@@ -61,7 +61,7 @@ class VectorSource : public BatchSource {
 
 std::unique_ptr<Trainer> MakeTrainer(StageRegistry& registry, const OptionValues& values) {
   LoadPlugin(registry, SNPFLOW_CENTROID_TRAINER_SO);
-  return registry.Make<Trainer>("nearest-centroid", values, "nearest-centroid");
+  return registry.Make<Trainer>("plugin-centroid", values, "plugin-centroid");
 }
 
 FoldInputs Fold(BatchSource* train, BatchSource* valid, BatchSource* test, int64_t classes) {
@@ -158,7 +158,7 @@ TEST(NearestCentroidTrainer, RejectsBadOptions) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()), "plugin 'centroid' (" +
                                          testing::Canonical(SNPFLOW_CENTROID_TRAINER_SO) +
-                                         "): --nearest-centroid.shrink: 2 is out of range; "
+                                         "): --plugin-centroid.shrink: 2 is out of range; "
                                          "allowed: [0, 1]");
   }
   EXPECT_THROW(MakeTrainer(registry, {{"temperature", "0"}}), ConfigError);

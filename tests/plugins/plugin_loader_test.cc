@@ -160,9 +160,9 @@ TEST(PluginLoader, SamePluginInTwoRegistries) {
   StageRegistry a, b;
   LoadPlugin(a, SNPFLOW_CENTROID_TRAINER_SO);
   LoadPlugin(b, SNPFLOW_CENTROID_TRAINER_SO);
-  ASSERT_TRUE(a.Has("nearest-centroid"));
-  ASSERT_TRUE(b.Has("nearest-centroid"));
-  EXPECT_EQ(b.Get("nearest-centroid").role, StageRole::kTrainer);
+  ASSERT_TRUE(a.Has("plugin-centroid"));
+  ASSERT_TRUE(b.Has("plugin-centroid"));
+  EXPECT_EQ(b.Get("plugin-centroid").role, StageRole::kTrainer);
 }
 
 TEST(PluginLoader, LoadPluginDirsLoadsEverySoSortedAndSkipsMissingDirs) {
@@ -177,7 +177,7 @@ TEST(PluginLoader, LoadPluginDirsLoadsEverySoSortedAndSkipsMissingDirs) {
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_EQ(loaded[0].name, "centroid");
   EXPECT_EQ(loaded[1].name, "hwe");
-  EXPECT_TRUE(registry.Has("nearest-centroid"));
+  EXPECT_TRUE(registry.Has("plugin-centroid"));
   EXPECT_TRUE(registry.Has("hwe-filter"));
   EXPECT_TRUE(LoadPluginDirs(registry, nullptr).empty());
 }

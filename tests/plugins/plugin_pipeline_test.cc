@@ -144,14 +144,14 @@ TEST_F(PluginPipeline, PluginTrainerRunsThroughSnpflowTrain) {
   TempDir out;
   ASSERT_EQ(RunSnpflow(Ingest(out / "ingest", "")).exit_code, 0);
   auto r = RunSnpflow("train --data " + out / "ingest" + " -o " + out / "train" + " -q --plugin " +
-                      SNPFLOW_CENTROID_TRAINER_SO + " --model nearest-centroid --train-folds 0");
+                      SNPFLOW_CENTROID_TRAINER_SO + " --model plugin-centroid --train-folds 0");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::smatch m;
   std::string summary = ReadFile(out / "train/summary.json");
   ASSERT_TRUE(std::regex_search(summary, m, std::regex("\"mean_test_accuracy\": ([0-9.]+)")))
       << summary;
   EXPECT_GT(std::stod(m[1]), 5.0 / 26);  // 26 populations: chance is 1/26
-  EXPECT_NE(summary.find("\"model\": \"nearest-centroid\""), std::string::npos);
+  EXPECT_NE(summary.find("\"model\": \"plugin-centroid\""), std::string::npos);
   // One prediction row per test sample of fold 0 (a fifth of 300), plus the header.
   std::istringstream predictions(ReadFile(out / "train/predictions.tsv"));
   std::string line;

@@ -29,8 +29,11 @@ TEST(StagesCommand, ListsBuiltinAndPluginStagesWithOrigins) {
       Contains(r.out, "Plugin centroid 1.0 (" + Canonical(SNPFLOW_CENTROID_TRAINER_SO) + ")"))
       << r.out;
   EXPECT_TRUE(Contains(r.out, "  hwe-filter           block    drop variants out of")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "  nearest-centroid     trainer  nearest-centroid classifier"))
+  EXPECT_TRUE(Contains(r.out, "  plugin-centroid      trainer  nearest-centroid classifier"))
       << r.out;
+  EXPECT_TRUE(Contains(r.out, "  nearest-centroid     trainer  nearest-centroid classifier"))
+      << r.out;  // the built-in one
+  EXPECT_TRUE(Contains(r.out, "  naive-bayes          trainer  naive Bayes")) << r.out;
   EXPECT_TRUE(Contains(r.out, "  filter               block")) << r.out;
   EXPECT_FALSE(Contains(r.out, "--hwe-filter.min-p")) << "options only with -v";
 }
@@ -51,10 +54,10 @@ TEST(StagesCommand, VerboseListsOptionsWithTypeDefaultAndHelp) {
 TEST(StagesCommand, NamedStageShowsItsOptionsFromSnpflowPluginPath) {
   const std::string so = SNPFLOW_CENTROID_TRAINER_SO;
   auto r = RunShell("SNPFLOW_PLUGIN_PATH=" + so.substr(0, so.rfind('/')) + " " +
-                    testing::SnpflowCli() + " stages nearest-centroid");
+                    testing::SnpflowCli() + " stages plugin-centroid");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(Contains(r.out, "nearest-centroid  (trainer stage, " + Canonical(so) + ")")) << r.out;
-  EXPECT_TRUE(Contains(r.out, "--nearest-centroid.shrink")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "plugin-centroid  (trainer stage, " + Canonical(so) + ")")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "--plugin-centroid.shrink")) << r.out;
   EXPECT_TRUE(Contains(r.out, "[default: 0; range: [0, 1]]")) << r.out;
   EXPECT_TRUE(Contains(r.out, "[default: 1; range: > 0]")) << r.out;
 }
