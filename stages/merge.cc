@@ -197,7 +197,7 @@ MergeSummary MergeShards(const std::vector<std::string>& shards, const std::stri
   io::RemoveManifest(output_dir);
   store->Save(output_dir + "/store.snpf", ZstdLevel(fingerprint0));
   WriteVariantTable(store->sites(), *counts, output_dir + "/variants.tsv");
-  WriteCountsAndFoldStats(*counts, output_dir);
+  io::WriteCounts(*counts, output_dir + "/counts.npy");
   WriteSampleTable(samples, output_dir);
   auto joined = [](const std::vector<std::string>& parts) {
     std::string out;
