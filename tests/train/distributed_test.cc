@@ -105,7 +105,10 @@ StepResult Step(const torch::Tensor& x, const torch::Tensor& y, int64_t lo, int6
   net.dropout1 = net.dropout2 = 0;
   net.decoder = true;
   torch::manual_seed(7);
-  GenotypeNet model(net, torch::rand({net.n_snps, net.embedding_cols()}));
+  net.embedding_cols = 4 * net.n_classes;
+  SnpFeatures features;
+  features.embedding = torch::rand({net.n_snps, net.embedding_cols});
+  GenotypeNet model(net, features, torch::zeros({net.n_snps}), torch::ones({net.n_snps}));
   model->train();
   if (comm != nullptr) {
     BroadcastModel(*comm, *model);
