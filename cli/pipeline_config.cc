@@ -65,7 +65,7 @@ po::options_description GeneralOptions(PipelineMode mode) {
         ("pipeline.trainer", po::value<std::string>(), "trainer stage (same as --model)")
         ("train-folds", po::value<std::string>(), "only these folds, e.g. 0 or 0,2 (default: all)")
         ("dist", po::bool_switch(), "distributed training across the ranks of a torchrun or Slurm "
-         "launch (automatic when WORLD_SIZE > 1; docs/distributed.md)");
+         "launch (automatic when WORLD_SIZE > 1; docs/distributed.md)")
         ("baseline", po::value<std::string>(),
          "also train this trainer (linear, naive-bayes, ...) on the same folds and report it "
          "beside the model; its options are --baseline.<option>");

@@ -45,15 +45,26 @@ TEST_F(MergeCli, ShardsOfThreeRegionsEqualOneIngestByteForByte) {
   EXPECT_NE(merge.err.find("[merge] 3 shards"), std::string::npos) << merge.err;
   std::vector<std::string> files = {"store.snpf", "variants.tsv", "counts.npy", "samples.tsv",
                                     "classes.txt"};
-  for (int f = 0; f < 5; ++f)
-    for (const char* name : {"/stats.npy", "/embedding.npy"})
-      files.push_back("fold_" + std::to_string(f) + name);
   for (const auto& name : files) {
     ASSERT_TRUE(fs::exists(dir / ("merged/" + name))) << name;
     EXPECT_TRUE(testing::ReadFile(dir / ("merged/" + name)) ==
                 testing::ReadFile(dir / ("full/" + name)))
         << name << " differs from the single ingest";
   }
+  // Per-fold statistics and embeddings derive from the counts; export writes them: equal too.
+  for (const char* set : {"merged", "full"})
+    ASSERT_EQ(testing::RunSnpflow("export -q --data " + (dir / set) + " -o " +
+                                  (dir / (std::string(set) + "_x")))
+                  .exit_code,
+              0);
+  for (int f = 0; f < 5; ++f)
+    for (const char* name : {"/mean.npy", "/std.npy", "/embedding.npy"}) {
+      const std::string rel = "fold_" + std::to_string(f) + name;
+      ASSERT_TRUE(fs::exists(dir / ("merged_x/" + rel))) << rel;
+      EXPECT_TRUE(testing::ReadFile(dir / ("merged_x/" + rel)) ==
+                  testing::ReadFile(dir / ("full_x/" + rel)))
+          << rel << " differs from the single ingest's";
+    }
   // Each shard holds part of the variants (the split is real), and the counts add up.
   const std::string a = testing::ReadFile(dir / "a/variants.tsv");
   const std::string full = testing::ReadFile(dir / "full/variants.tsv");
