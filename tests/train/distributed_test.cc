@@ -104,11 +104,18 @@ StepResult Step(const torch::Tensor& x, const torch::Tensor& y, int64_t lo, int6
   net.aux_hidden = 6;
   net.dropout1 = net.dropout2 = 0;
   net.decoder = true;
-  torch::manual_seed(7);
   net.embedding_cols = 4 * net.n_classes;
-  SnpFeatures features;
-  features.embedding = torch::rand({net.n_snps, net.embedding_cols});
-  GenotypeNet model(net, features, torch::zeros({net.n_snps}), torch::ones({net.n_snps}));
+  GenotypeNet model{nullptr};
+  {
+    // The ranks are threads sharing LibTorch's global generator: seed and draw one at a time, so
+    // every rank (and the single process) starts from the same embedding and weights.
+    static std::mutex init;
+    std::lock_guard<std::mutex> lock(init);
+    torch::manual_seed(7);
+    SnpFeatures features;
+    features.embedding = torch::rand({net.n_snps, net.embedding_cols});
+    model = GenotypeNet(net, features, torch::zeros({net.n_snps}), torch::ones({net.n_snps}));
+  }
   model->train();
   if (comm != nullptr) {
     BroadcastModel(*comm, *model);
