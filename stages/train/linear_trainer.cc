@@ -20,6 +20,7 @@
 #include "pipeline/trainer.h"
 #include "stages/baseline_trainers.h"
 #include "stages/train/linear_trainer.h"
+#include "stages/train/predictions.h"
 
 namespace snpflow {
 namespace {
@@ -207,20 +208,7 @@ class LinearTrainer : public Trainer {
       torch::Tensor predicted = logits.argmax(1);
       correct += predicted.eq(y).sum().item<int64_t>();
       n += b.rows;
-      if (predictions != nullptr) {
-        torch::Tensor probs = torch::softmax(logits, 1).contiguous();
-        const float* p = probs.data_ptr<float>();
-        const int64_t* pred = predicted.data_ptr<int64_t>();
-        const int64_t classes = probs.size(1);
-        for (int64_t i = 0; i < b.rows; ++i) {
-          Prediction pr;
-          pr.sample = b.samples[i];
-          pr.truth = static_cast<int>(b.labels[i]);
-          pr.predicted = static_cast<int>(pred[i]);
-          pr.probabilities.assign(p + i * classes, p + (i + 1) * classes);
-          predictions->push_back(std::move(pr));
-        }
-      }
+      if (predictions != nullptr) AppendPredictions(logits, predicted, b, predictions);
     }
     if (n == 0) return {};
     const double count = static_cast<double>(n);

@@ -18,6 +18,7 @@
 #include "stages/fold_stats.h"
 #include "stages/train/distributed.h"
 #include "stages/train/models.h"
+#include "stages/train/predictions.h"
 #include "stages/train/register_train.h"
 #include "stages/train/saved_model.h"
 #include "stages/train/torch_errors.h"
@@ -135,20 +136,7 @@ EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Predict
     torch::Tensor predicted = logits.argmax(1);
     correct += predicted.eq(y).sum().item<int64_t>();
     n += b.rows;
-    if (predictions != nullptr) {
-      torch::Tensor probs = torch::softmax(logits, 1).contiguous();
-      const float* p = probs.data_ptr<float>();
-      const int64_t* pred = predicted.data_ptr<int64_t>();
-      const int64_t classes = probs.size(1);
-      for (int64_t i = 0; i < b.rows; ++i) {
-        Prediction pr;
-        pr.sample = b.samples[i];
-        pr.truth = static_cast<int>(b.labels[i]);
-        pr.predicted = static_cast<int>(pred[i]);
-        pr.probabilities.assign(p + i * classes, p + (i + 1) * classes);
-        predictions->push_back(std::move(pr));
-      }
-    }
+    if (predictions != nullptr) AppendPredictions(logits, predicted, b, predictions);
   }
   if (comm != nullptr) {  // distributed hook
     double sums[3] = {loss_sum, static_cast<double>(correct), static_cast<double>(n)};
