@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Distributed data-parallel training on one machine: 1 process vs WORLD processes (torchrun-style
-# environment on 127.0.0.1), each with --threads 1, dietnet on fold 0 of a simulated 1000
-# Genomes-like set. Prints seconds per epoch (median over epochs 1.., epoch 0 warms up), speed-up,
-# scaling efficiency and the bytes each rank passes to collectives per step.
+# Distributed training on one machine: 1 process vs WORLD processes (torchrun-style environment
+# on 127.0.0.1), each with --threads 1, dietnet on fold 0 of a simulated 1000 Genomes-like set,
+# data-parallel and SNP-parallel (--dist.parallel data / snp). Prints seconds per epoch (median
+# over epochs 1.., epoch 0 warms up), speed-up, scaling efficiency and the bytes rank 0 passes to
+# collectives per training step (the whole run's bytes, evaluation and saving included, divided
+# by the training steps). The machine's other load skews the times: compare ratios.
 #
 #   bench/dist_bench.sh [BUILD_DIR]      env: SAMPLES (3450) SNPS (50000) EPOCHS (4) WORLD (2)
-#                                        MODEL (dietnet) BATCH (138) WORK (/tmp/snpflow-bench-...)
+#                                        MODEL (dietnet) BATCH (138) PARALLEL ("data snp")
+#                                        WORK (/tmp/snpflow-bench-...)
 set -euo pipefail
 BUILD=${1:-build}
 SNPFLOW=$(cd "$BUILD" && pwd)/snpflow
@@ -15,6 +18,7 @@ EPOCHS=${EPOCHS:-4}
 WORLD=${WORLD:-2}
 MODEL=${MODEL:-dietnet}
 BATCH=${BATCH:-138}
+PARALLEL=${PARALLEL:-data snp}
 WORK=${WORK:-/tmp/snpflow-bench-$SAMPLES-$SNPS}
 mkdir -p "$WORK"
 if [ ! -f "$WORK/sim.bcf" ]; then
@@ -40,30 +44,36 @@ PY
 }
 
 OUT=$WORK/dist-bench
-rm -rf "$OUT/w1" "$OUT/w$WORLD"
+rm -rf "$OUT/w1"
 "$SNPFLOW" "${COMMON[@]}" -o "$OUT/w1" > "$OUT/w1.log" 2>&1
-PORT=$(free_port)
-for ((r = 0; r < WORLD; r++)); do
-  MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT WORLD_SIZE=$WORLD RANK=$r \
-    "$SNPFLOW" "${COMMON[@]}" -o "$OUT/w$WORLD" > "$OUT/w$WORLD.rank$r.log" 2>&1 &
+for mode in $PARALLEL; do
+  rm -rf "$OUT/w$WORLD-$mode"
+  PORT=$(free_port)
+  for ((r = 0; r < WORLD; r++)); do
+    MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT WORLD_SIZE=$WORLD RANK=$r \
+      "$SNPFLOW" "${COMMON[@]}" --dist.parallel "$mode" -o "$OUT/w$WORLD-$mode" \
+      > "$OUT/w$WORLD-$mode.rank$r.log" 2>&1 &
+  done
+  wait
 done
-wait
 
-T1=$(epoch_seconds "$OUT/w1")
-TW=$(epoch_seconds "$OUT/w$WORLD")
-MB=$(sed -n 's/.*rank 0 passed \([0-9.]*\) MB.*/\1/p' "$OUT/w$WORLD.rank0.log")
 N_TRAIN=$(python3 -c "import json; print(json.load(open('$OUT/w1/summary.json'))['folds'][0]['n_train'])")
-EPOCHS_RUN=$(wc -l < "$OUT/w$WORLD/metrics.jsonl")
 STEPS=$(( (N_TRAIN + BATCH - 1) / BATCH ))
-ACC1=$(python3 -c "import json; print(json.load(open('$OUT/w1/summary.json'))['folds'][0]['test_accuracy'])")
-ACCW=$(python3 -c "import json; print(json.load(open('$OUT/w$WORLD/summary.json'))['folds'][0]['test_accuracy'])")
-python3 - "$T1" "$TW" "$WORLD" "$MB" "$EPOCHS_RUN" "$STEPS" "$ACC1" "$ACCW" <<'PY'
+acc() { python3 -c "import json; print(json.load(open('$1/summary.json'))['folds'][0]['test_accuracy'])"; }
+T1=$(epoch_seconds "$OUT/w1")
+echo "| processes | parallel | s/epoch | speed-up | efficiency | test acc | KB per step (rank 0) |"
+echo "|---|---|---|---|---|---|---|"
+printf "| 1 | - | %.3f | 1.00 | 1.00 | %.3f | 0 |\n" "$T1" "$(acc "$OUT/w1")"
+for mode in $PARALLEL; do
+  RUN=$OUT/w$WORLD-$mode
+  TW=$(epoch_seconds "$RUN")
+  MB=$(sed -n 's/.*rank 0 passed \([0-9.]*\) MB.*/\1/p' "$RUN.rank0.log")
+  EPOCHS_RUN=$(wc -l < "$RUN/metrics.jsonl")
+  python3 - "$T1" "$TW" "$WORLD" "$MB" "$EPOCHS_RUN" "$STEPS" "$(acc "$RUN")" "$mode" <<'PY'
 import sys
-t1, tw, w, mb, epochs, steps, acc1, accw = sys.argv[1:]
+t1, tw, w, mb, epochs, steps, acc, mode = sys.argv[1:]
 t1, tw, w, mb, epochs, steps = float(t1), float(tw), int(w), float(mb), int(epochs), int(steps)
-print(f"| processes | s/epoch | speed-up | efficiency | test acc | KB per step per rank |")
-print(f"|---|---|---|---|---|---|")
-print(f"| 1 | {t1:.3f} | 1.00 | 1.00 | {float(acc1):.3f} | 0 |")
 kb = mb * 1e3 / (epochs * steps) if epochs * steps else 0
-print(f"| {w} | {tw:.3f} | {t1 / tw:.2f} | {t1 / tw / w:.2f} | {float(accw):.3f} | {kb:.1f} |")
+print(f"| {w} | {mode} | {tw:.3f} | {t1 / tw:.2f} | {t1 / tw / w:.2f} | {float(acc):.3f} | {kb:.1f} |")
 PY
+done

@@ -79,6 +79,7 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     options.batcher = BuildBatcherOptions(spec.batcher_options);
     options.folds = spec.folds_to_run;
     options.comm = comm.get();
+    options.snp_parallel = dist_options.parallel == "snp";
     std::unique_ptr<Trainer> baseline;
     if (!spec.baseline.empty()) {
       baseline = registry.Make<Trainer>(spec.baseline, spec.baseline_options, "baseline");

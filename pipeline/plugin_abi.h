@@ -20,8 +20,9 @@
 
 /* Bump on ANY layout or vtable change in the installed headers. */
 /* 2: OptionDecl::range; 3: VariantBlock::packed; 4: Batch::codes and
-   Trainer::wants_genotype_codes. */
-#define SNPFLOW_PLUGIN_ABI_VERSION 4
+   Trainer::wants_genotype_codes; 5: FoldInputs::snp_begin/snp_total and
+   Trainer::supports_snp_parallel. */
+#define SNPFLOW_PLUGIN_ABI_VERSION 5
 
 /* The name of the one exported symbol, for dlsym. */
 #define SNPFLOW_PLUGIN_SYMBOL "snpflow_plugin_v1"

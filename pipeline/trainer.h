@@ -66,6 +66,13 @@ struct FoldInputs {
   /// every batch; the trainer allreduces gradients and validation sums through it so every rank
   /// keeps the same model (pipeline/communicator.h, docs/distributed.md).
   Communicator* comm = nullptr;
+  /// SNP-parallel runs only (--dist.parallel snp, with comm; else both 0): this rank holds SNPs
+  /// [snp_begin, snp_begin + n_snps) of snp_total. embedding, means, stds, train_counts and the
+  /// batches' columns cover those SNPs only; train, valid and test yield whole batches (every
+  /// row) on every rank, in the same order. Only a trainer whose supports_snp_parallel() is true
+  /// gets such a fold (docs/distributed.md).
+  int64_t snp_begin = 0;
+  int64_t snp_total = 0;
 };
 
 struct EpochMetrics {
@@ -100,6 +107,8 @@ class Trainer : public Stage {
   virtual FoldResult Train(const FoldInputs& fold) = 0;
   /// True if the trainer reads Batch::codes (naive Bayes); the batcher then unpacks them too.
   virtual bool wants_genotype_codes() const { return false; }
+  /// True if the trainer can train on a range of SNPs per rank (FoldInputs::snp_total > 0).
+  virtual bool supports_snp_parallel() const { return false; }
 };
 
 }  // namespace snpflow

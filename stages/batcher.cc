@@ -98,6 +98,7 @@ struct StoreBatchSource::Impl {
   bool shuffle;
   uint64_t seed;
   int fold;
+  size_t snp_begin = 0, snp_end = 0;  // the columns unpacked (SetSnpRange)
 
   std::vector<int64_t> order_labels;  // labels in the current order
   std::vector<Slot> slots;
@@ -119,13 +120,14 @@ struct StoreBatchSource::Impl {
 
   Impl(const io::PackedStore& s, std::vector<int64_t> l, const float* t, const BatcherOptions& o,
        bool sh, uint64_t sd, int f)
-      : store(s), lut(t), labels(std::move(l)), options(o), shuffle(sh), seed(sd), fold(f) {}
+      : store(s), lut(t), labels(std::move(l)), options(o), shuffle(sh), seed(sd), fold(f),
+        snp_end(s.num_variants()) {}
 
   void Fill(Slot& slot, const std::vector<int64_t>& order, size_t b) {
     const size_t batch = static_cast<size_t>(options.batch_size);
     const size_t begin = b * batch;
     const size_t rows = std::min(batch, order.size() - begin);
-    const size_t n_snps = store.num_variants();
+    const size_t n_snps = snp_end - snp_begin;
     slot.rows = static_cast<int64_t>(rows);
     slot.x.resize(rows * n_snps);
     if (options.codes) slot.codes.resize(rows * n_snps);
@@ -137,9 +139,11 @@ struct StoreBatchSource::Impl {
                         std::vector<uint8_t> packed(row_bytes);
                         for (size_t i = r.begin(); i != r.end(); ++i) {
                           store.ReadRow(static_cast<size_t>(slot.samples[i]), packed.data());
-                          UnpackRow(packed.data(), n_snps, lut, slot.x.data() + i * n_snps);
+                          const uint8_t* first = packed.data() + snp_begin / 4;
+                          UnpackRow(first, n_snps, lut + 4 * snp_begin,
+                                    slot.x.data() + i * n_snps);
                           if (options.codes)
-                            UnpackCodes(packed.data(), n_snps, slot.codes.data() + i * n_snps);
+                            UnpackCodes(first, n_snps, slot.codes.data() + i * n_snps);
                         }
                       });
   }
@@ -224,7 +228,18 @@ StoreBatchSource::~StoreBatchSource() {
 }
 
 int64_t StoreBatchSource::num_features() const {
-  return static_cast<int64_t>(impl_->store.num_variants());
+  return static_cast<int64_t>(impl_->snp_end - impl_->snp_begin);
+}
+
+void StoreBatchSource::SetSnpRange(size_t begin, size_t end) {
+  Impl& m = *impl_;
+  if (begin % 4 != 0 || begin > end || end > m.store.num_variants())
+    throw Error("batcher: SNP range [" + std::to_string(begin) + ", " + std::to_string(end) +
+                ") is not a range of the store's " + std::to_string(m.store.num_variants()) +
+                " SNPs starting at a multiple of 4");
+  if (m.started) throw Error("batcher: SetSnpRange after Start");
+  m.snp_begin = begin;
+  m.snp_end = end;
 }
 
 void StoreBatchSource::Start(int epoch) {

@@ -96,6 +96,10 @@ class StoreBatchSource : public BatchSource {
   StoreBatchSource(const StoreBatchSource&) = delete;
   StoreBatchSource& operator=(const StoreBatchSource&) = delete;
 
+  /// Unpack only SNPs [begin, end) of each row (SNP-parallel training: one rank's range): batches
+  /// then have end - begin columns. `begin` must be a multiple of 4 (a byte of the packed row).
+  /// Call before the first Start(); throws Error on a bad range.
+  void SetSnpRange(size_t begin, size_t end);
   /// Begin epoch `epoch`, abandoning any batches of the previous epoch not yet consumed.
   void Start(int epoch) override;
   /// Fill `batch`; false at the end of the epoch. Rethrows an error of the producer.

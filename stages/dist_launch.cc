@@ -43,8 +43,8 @@ DistOptions BuildDistOptions(const OptionValues& values) {
   if (!(o.rendezvous_timeout > 0))
     throw ConfigError("--dist.rendezvous-timeout must be a positive number of seconds (got " +
                       FormatDoubleOption(o.rendezvous_timeout) + ")");
-  if (o.parallel != "data")
-    throw ConfigError("--dist.parallel must be 'data' (got '" + o.parallel + "')");
+  if (o.parallel != "data" && o.parallel != "snp")
+    throw ConfigError("--dist.parallel must be 'data' or 'snp' (got '" + o.parallel + "')");
   return o;
 }
 

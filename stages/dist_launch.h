@@ -19,7 +19,8 @@ struct DistOptions {
   double timeout = 300;
   /// Seconds the rendezvous waits for every rank to start (ranks start at different times).
   double rendezvous_timeout = 600;
-  /// "data": every rank holds all SNPs and trains on its slice of every minibatch.
+  /// "data": every rank holds all SNPs and trains on its slice of every minibatch. "snp": every
+  /// rank holds a contiguous range of SNPs and sees every sample (Diet Networks only).
   std::string parallel = "data";
 
   static void Declare(OptionSet<DistOptions>& o) {
@@ -28,7 +29,8 @@ struct DistOptions {
     o.Add("rendezvous-timeout", &DistOptions::rendezvous_timeout,
           "seconds the start-up waits for every rank to join");
     o.Add("parallel", &DistOptions::parallel,
-          "data: each rank trains on its slice of every minibatch (all SNPs on every rank)");
+          "data: each rank trains on its slice of every minibatch (all SNPs on every rank); "
+          "snp: each rank holds a range of SNPs and its part of the first layer (dietnet)");
   }
 };
 

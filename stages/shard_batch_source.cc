@@ -1,10 +1,19 @@
 #include "stages/shard_batch_source.h"
 
+#include <algorithm>
 #include <string>
 
 #include "pipeline/error.h"
 
 namespace snpflow {
+
+SnpRange SnpRangeOfRank(int64_t n_snps, int rank, int world_size) {
+  const int64_t bytes = (n_snps + 3) / 4;  // ranges split the packed row's bytes
+  auto start = [&](int r) {
+    return std::min(n_snps, 4 * (bytes * r / static_cast<int64_t>(world_size)));
+  };
+  return SnpRange{start(rank), start(rank + 1)};
+}
 
 ShardedBatchSource::ShardedBatchSource(BatchSource& inner, int rank, int world_size,
                                        int64_t min_rows)

@@ -8,6 +8,15 @@
 
 namespace snpflow {
 
+/// SNP-parallel runs: rank r of W holds SNPs [begin, end) of n_snps, contiguous ranges that
+/// partition the SNPs in rank order, each starting at a multiple of 4 (a byte of a packed row)
+/// and as equal as that allows. A range is empty when n_snps < 4 W.
+struct SnpRange {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+SnpRange SnpRangeOfRank(int64_t n_snps, int rank, int world_size);
+
 /// A BatchSource yielding this rank's slice of each batch of `inner` (which must outlive it).
 ///
 /// A batch whose smallest slice (floor(B/W) rows) has fewer than `min_rows` rows is skipped on

@@ -432,6 +432,21 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
   sum.model = options.model;
   BatcherOptions batcher = options.batcher;
   batcher.codes = trainer.wants_genotype_codes();
+  // SNP-parallel: this rank's SNP range (the runner still reads the whole store and counts).
+  const bool snp_parallel = options.comm != nullptr && options.snp_parallel;
+  SnpRange snps{0, static_cast<int64_t>(data.store.num_variants())};
+  if (snp_parallel) {
+    const int world = options.comm->world_size();
+    if (!trainer.supports_snp_parallel())
+      throw ConfigError("--dist.parallel snp: trainer '" + options.model +
+                        "' cannot split its first layer over SNPs; use --model dietnet, or "
+                        "--dist.parallel data");
+    if ((snps.end + 3) / 4 < world)  // else some rank's range is empty
+      throw InputError("--dist.parallel snp: " + std::to_string(data.store.num_variants()) +
+                       " SNPs cannot be split over " + std::to_string(world) +
+                       " ranks (ranges start at multiples of 4); use fewer ranks");
+    snps = SnpRangeOfRank(snps.end, options.comm->rank(), world);
+  }
 
   for (int fold : folds) {
     FoldStats stats = ComputeFoldStats(data.counts, fold);
@@ -459,6 +474,21 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
                                                 lut.data(), batcher, /*shuffle=*/false, ctx.seed,
                                                 fold);
     }
+    std::vector<uint16_t> rank_counts;  // SNP-parallel: this rank's rows of train_counts
+    if (snp_parallel) {
+      for (auto* source : {&train, &valid})
+        source->SetSnpRange(static_cast<size_t>(snps.begin), static_cast<size_t>(snps.end));
+      if (auto* store_test = dynamic_cast<StoreBatchSource*>(test.get()))
+        store_test->SetSnpRange(static_cast<size_t>(snps.begin), static_cast<size_t>(snps.end));
+      else
+        test = std::make_unique<EmptyBatchSource>(snps.end - snps.begin);
+      const size_t per = n_classes * 4;  // counts per SNP of one partition
+      const size_t all = static_cast<size_t>(stats.n_snps) * per;
+      for (size_t k = 0; k < train_parts.size(); ++k)
+        rank_counts.insert(rank_counts.end(),
+                           train_counts.begin() + k * all + snps.begin * per,
+                           train_counts.begin() + k * all + snps.end * per);
+    }
     FoldInputs in;
     in.fold = fold;
     in.ctx = &ctx;
@@ -475,7 +505,17 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
     in.test = test.get();
     in.output_dir = writer ? out + "/fold_" + std::to_string(fold) : "";
     std::unique_ptr<ShardedBatchSource> train_shard, valid_shard;
-    if (options.comm != nullptr) {
+    if (snp_parallel) {
+      const size_t at = static_cast<size_t>(snps.begin);
+      in.n_snps = snps.end - snps.begin;
+      in.embedding += at * 4 * n_classes;
+      in.means += at;
+      in.stds += at;
+      in.train_counts = rank_counts.data();
+      in.snp_begin = snps.begin;
+      in.snp_total = static_cast<int64_t>(stats.n_snps);
+      in.comm = options.comm;
+    } else if (options.comm != nullptr) {
       const int rank = options.comm->rank(), world = options.comm->world_size();
       train_shard = std::make_unique<ShardedBatchSource>(train, rank, world, /*min_rows=*/2);
       valid_shard = std::make_unique<ShardedBatchSource>(valid, rank, world, /*min_rows=*/0);

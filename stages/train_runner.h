@@ -25,6 +25,10 @@ struct TrainRunOptions {
   /// A distributed data-parallel run (else null): each rank trains on its slice of every
   /// minibatch (ShardedBatchSource) and only rank 0 writes files (docs/distributed.md).
   Communicator* comm = nullptr;
+  /// With comm: SNP-parallel instead (--dist.parallel snp): rank r holds SNPs SnpRangeOfRank(r)
+  /// (stages/shard_batch_source.h), unpacks only those columns of every batch and gets every
+  /// row; the trainer must support it (Trainer::supports_snp_parallel), else ConfigError.
+  bool snp_parallel = false;
   /// Tuning: the trainer gets an empty test source (EmptyBatchSource) and the test partition is
   /// never read; no predictions.tsv or confusion.tsv, and summary.json has no test metrics.
   bool hide_test = false;

@@ -1,5 +1,6 @@
 #include "stages/train/distributed.h"
 
+#include <algorithm>
 #include <string>
 
 namespace snpflow {
@@ -81,7 +82,62 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
   }
 };
 
+// y = sum over ranks of x; dy/dx = 1 for each rank's x, and the loss is the ranks' sum.
+struct AllreduceSumFunction : public torch::autograd::Function<AllreduceSumFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x,
+                               Communicator* comm) {
+    ctx->saved_data["comm"] = static_cast<int64_t>(reinterpret_cast<intptr_t>(comm));
+    torch::Tensor y = x.detach().to(torch::kFloat32).contiguous().clone();
+    comm->AllreduceSum(y.data_ptr<float>(), static_cast<size_t>(y.numel()));
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto* comm = reinterpret_cast<Communicator*>(
+        static_cast<intptr_t>(ctx->saved_data["comm"].toInt()));
+    torch::Tensor g = grads[0].to(torch::kFloat32).contiguous().clone();
+    comm->AllreduceSum(g.data_ptr<float>(), static_cast<size_t>(g.numel()));
+    return {g, torch::Tensor()};
+  }
+};
+
 }  // namespace
+
+torch::Tensor AllreduceSumAutograd(Communicator& comm, const torch::Tensor& x) {
+  return AllreduceSumFunction::apply(x, &comm);
+}
+
+void AllreduceGradientSums(Communicator& comm, const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params)
+    if (p.grad().defined()) grads.push_back(p.mutable_grad());
+  OverBucket(grads, [&](torch::Tensor& bucket) {
+    comm.AllreduceSum(bucket.data_ptr<float>(), static_cast<size_t>(bucket.numel()));
+  });
+}
+
+torch::Tensor GatherSnpRows(Communicator& comm, const torch::Tensor& local, int64_t begin,
+                            int64_t total) {
+  std::vector<int64_t> shape = local.sizes().vec();
+  shape[0] = total;
+  torch::Tensor full = torch::zeros(shape, torch::kFloat32);
+  {
+    torch::NoGradGuard no_grad;
+    full.narrow(0, begin, local.size(0)).copy_(local.detach());
+  }
+  constexpr int64_t kChunk = int64_t{1} << 24;
+  float* data = full.data_ptr<float>();
+  for (int64_t at = 0; at < full.numel(); at += kChunk)
+    comm.AllreduceSum(data + at, static_cast<size_t>(std::min(kChunk, full.numel() - at)));
+  return full;
+}
+
+torch::Tensor NormalizeColumnsAcrossRanks(Communicator& comm, const torch::Tensor& e) {
+  torch::Tensor sq = e.to(torch::kFloat64).pow(2).sum(0).contiguous();
+  comm.AllreduceSum(sq.data_ptr<double>(), static_cast<size_t>(sq.numel()));
+  return e / sq.sqrt().to(e.scalar_type()).clamp_min(1e-12).unsqueeze(0);
+}
 
 torch::Tensor SyncBatchNorm(Communicator& comm, torch::nn::BatchNorm1dImpl& bn,
                             const torch::Tensor& x) {

@@ -100,7 +100,7 @@ GenotypeNetImpl::FirstLayer GenotypeNetImpl::Weights(const SnpFeatures* features
     torch::Tensor t = torch::exp(lin_log_t_);
     torch::Tensor diff = f.log_p - f.log_q;
     w.lin = diff * (std_.unsqueeze(1) * t);
-    w.lin_const = t * (torch::matmul(mean_, diff) + 2 * f.log_q.sum(0)) + lin_b_;
+    w.lin_const = t * (torch::matmul(mean_, diff) + 2 * f.log_q.sum(0));
   }
   return w;
 }
@@ -111,6 +111,7 @@ GenotypeNetImpl::Output GenotypeNetImpl::forward(const torch::Tensor& x, const F
   torch::Tensor z = torch::matmul(x, w->enc);
   torch::Tensor lin;
   if (w->lin.defined()) lin = torch::matmul(x, w->lin) + w->lin_const;
+  ReduceFirstLayer(&z, &lin);
   // No bias on the first layer: BN right after it would cancel one.
   torch::Tensor h1 = torch::relu(Norm(bn1_, z));
   Output out;
@@ -136,6 +137,7 @@ GenotypeNetImpl::Output GenotypeNetImpl::ForwardGrouped(const torch::Tensor& x,
     if (lin.defined())
       lin = lin.index_copy(0, groups[g], torch::matmul(xs[g], w[g].lin) + w[g].lin_const);
   }
+  ReduceFirstLayer(&z, &lin);
   torch::Tensor h1 = torch::relu(Norm(bn1_, z));
   Output out;
   if (dec1_ && is_training()) {
@@ -169,6 +171,19 @@ void GenotypeNetImpl::ApplyMaxNorm(double max_norm) {
   }
   if (w_free_.defined())  // S x H: one column per hidden unit
     w_free_.mul_(max_norm / w_free_.norm(2, 0, /*keepdim=*/true).clamp_min(max_norm));
+}
+
+void GenotypeNetImpl::ReduceFirstLayer(torch::Tensor* z, torch::Tensor* lin) {
+  if (snp_reduce_) {
+    if (lin->defined()) {
+      torch::Tensor sum = snp_reduce_(torch::cat({*z, *lin}, 1));
+      *z = sum.narrow(1, 0, z->size(1));
+      *lin = sum.narrow(1, z->size(1), lin->size(1));
+    } else {
+      *z = snp_reduce_(*z);
+    }
+  }
+  if (lin->defined()) *lin = *lin + lin_b_;
 }
 
 torch::Tensor GenotypeNetImpl::Norm(torch::nn::BatchNorm1d& bn, const torch::Tensor& h) {

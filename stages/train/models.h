@@ -60,7 +60,7 @@ class GenotypeNetImpl : public torch::nn::Module {
     torch::Tensor enc;        // S x H
     torch::Tensor dec;        // S x H, or undefined without a decoder
     torch::Tensor lin;        // S x C weights on the normalized input, or undefined
-    torch::Tensor lin_const;  // C
+    torch::Tensor lin_const;  // C, without the class bias (added after the sum over SNPs)
   };
   struct Output {
     torch::Tensor logits;          // B x C
@@ -87,10 +87,20 @@ class GenotypeNetImpl : public torch::nn::Module {
   /// every rank's slice, stages/train/distributed.h). Null: each BatchNorm1d's forward.
   using NormFn = std::function<torch::Tensor(torch::nn::BatchNorm1dImpl&, const torch::Tensor&)>;
   void set_train_norm(NormFn fn) { train_norm_ = std::move(fn); }
+  /// SNP-parallel runs (stages/train/snp_parallel.h): the model holds one rank's SNPs, and the
+  /// first layer's sums over SNPs (B x H pre-activations, then B x C linear-path scores, side by
+  /// side) are partial; `fn` returns their sum over all ranks (autograd-aware), in training and
+  /// evaluation alike. Null: this process holds every SNP.
+  using SnpReduceFn = std::function<torch::Tensor(const torch::Tensor&)>;
+  void set_snp_reduce(SnpReduceFn fn) { snp_reduce_ = std::move(fn); }
 
  private:
   torch::Tensor Norm(torch::nn::BatchNorm1d& bn, const torch::Tensor& h);
+  /// Sum the partial z (B x H) and lin (B x C, or undefined) over the ranks (snp_reduce_), then
+  /// add the linear path's class bias.
+  void ReduceFirstLayer(torch::Tensor* z, torch::Tensor* lin);
   NormFn train_norm_;
+  SnpReduceFn snp_reduce_;
   NetConfig config_;
   SnpFeatures features_;     // buffers (dietnet)
   torch::Tensor mean_, std_;  // buffers, S (linear path)

@@ -3,6 +3,7 @@
 // atomically. Also SavedModel, which loads a saved model back for `snpflow predict`.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -214,6 +215,47 @@ std::string SaveModel(GenotypeNet& model, const TrainConfig& cfg, const FoldInpu
   return path;
 }
 
+/// SNP-parallel: gather every rank's SNP rows of the model's buffers (embedding, linear-path
+/// frequencies) and of the fold's mean/std (collectives: every rank calls this), then rank 0
+/// saves the whole model as SaveModel does, so `snpflow predict` reads it like any other. Returns
+/// model.pt's path on rank 0, "" on the others.
+std::string SaveSnpParallelModel(GenotypeNet& model, const TrainConfig& cfg,
+                                 const FoldInputs& fold, int best_epoch) {
+  Communicator& comm = *fold.comm;
+  const int64_t s = fold.n_snps;
+  auto gather = [&](const torch::Tensor& local) {
+    return GatherSnpRows(comm, local, fold.snp_begin, fold.snp_total);
+  };
+  torch::Tensor mean =
+      gather(torch::from_blob(const_cast<float*>(fold.means), {s}, torch::kFloat32));
+  torch::Tensor std = gather(torch::from_blob(const_cast<float*>(fold.stds), {s}, torch::kFloat32));
+  auto buffers = model->named_buffers();
+  const std::vector<std::string> snp_rows = {"embedding", "log_p", "log_q", "mean", "std"};
+  SnpFeatures features;
+  features.embedding = gather(*buffers.find("embedding"));
+  if (model->config().linear_path) {
+    features.log_p = gather(*buffers.find("log_p"));
+    features.log_q = gather(*buffers.find("log_q"));
+  }
+  if (fold.output_dir.empty()) return "";
+  NetConfig net = model->config();
+  net.n_snps = fold.snp_total;
+  GenotypeNet whole(net, features, mean, std);
+  {
+    torch::NoGradGuard no_grad;
+    auto params = model->named_parameters();
+    for (auto& p : whole->named_parameters()) p.value().copy_(*params.find(p.key()));
+    for (auto& b : whole->named_buffers())  // batch norm's running statistics
+      if (std::find(snp_rows.begin(), snp_rows.end(), b.key()) == snp_rows.end())
+        b.value().copy_(*buffers.find(b.key()));
+  }
+  FoldInputs whole_fold = fold;
+  whole_fold.n_snps = fold.snp_total;
+  whole_fold.means = mean.data_ptr<float>();
+  whole_fold.stds = std.data_ptr<float>();
+  return SaveModel(whole, cfg, whole_fold, best_epoch);
+}
+
 /// Return the fold's training genotypes, N_train x S floats (normalized), rows in sample order.
 /// Memory: 4 bytes x N_train x S (e.g. 780 x 8,000: 25 MB; 2,070 x 315K: 2.6 GB, refused).
 torch::Tensor ReadTrainingGenotypes(const TrainConfig& cfg, const FoldInputs& fold) {
@@ -247,8 +289,11 @@ torch::Tensor ReadTrainingGenotypes(const TrainConfig& cfg, const FoldInputs& fo
 /// The SnpFeatures of fold `fold` from all its training partitions, or (leave_out != nullptr)
 /// from all but training partition slot *leave_out (cross-fitting). `genotype_embedding` caches
 /// the random/raw/snp2vec embedding, built on first use.
+/// SNP-parallel (`snp_comm`): the fold holds this rank's SNPs, and the embedding's columns are
+/// normalized over every rank's SNPs.
 SnpFeatures BuildFeatures(const TrainConfig& cfg, const FoldInputs& fold, const torch::Tensor& std,
-                          const int* leave_out, torch::Tensor* genotype_embedding) {
+                          const int* leave_out, torch::Tensor* genotype_embedding,
+                          Communicator* snp_comm = nullptr) {
   const NetConfig& net = cfg.net;
   const bool have_counts = fold.train_counts != nullptr && fold.n_train_partitions > 0;
   const bool need_counts = leave_out != nullptr || cfg.prior > 0 || net.linear_path ||
@@ -286,7 +331,9 @@ SnpFeatures BuildFeatures(const TrainConfig& cfg, const FoldInputs& fold, const 
                                                 cfg.embedding_dim, cfg.snp2vec_epochs);
       f.embedding = *genotype_embedding;
   }
-  if (cfg.normalize_embedding) f.embedding = NormalizeColumns(f.embedding);
+  if (cfg.normalize_embedding)
+    f.embedding = snp_comm != nullptr ? NormalizeColumnsAcrossRanks(*snp_comm, f.embedding)
+                                      : NormalizeColumns(f.embedding);
   if (net.linear_path) {
     torch::Tensor freq = AlleleFrequencies(counts, cfg.prior);
     f.log_p = torch::log(freq).to(torch::kFloat32);
@@ -298,9 +345,11 @@ SnpFeatures BuildFeatures(const TrainConfig& cfg, const FoldInputs& fold, const 
 /// The linear path's temperature: the t minimizing the cross-entropy of t * (naive Bayes scores)
 /// over the training samples, each scored with `weights[slot[partition]]` (cross-fitted: from the
 /// other training partitions), or with weights[0] when `slot` is empty. Training data only.
+/// SNP-parallel (`snp_comm`): the scores are sums over SNPs, so each rank's partial scores are
+/// allreduced before the search (every rank reads the batches in the same order).
 double CalibrateTemperature(const FoldInputs& fold,
                             const std::vector<GenotypeNetImpl::FirstLayer>& weights,
-                            const std::vector<int>& slot) {
+                            const std::vector<int>& slot, Communicator* snp_comm = nullptr) {
   torch::NoGradGuard no_grad;
   std::vector<torch::Tensor> scores, labels;
   fold.train->Start(0);
@@ -319,7 +368,9 @@ double CalibrateTemperature(const FoldInputs& fold,
     labels.push_back(torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64)
                          .clone());
   }
-  torch::Tensor s = torch::cat(scores), y = torch::cat(labels);
+  torch::Tensor s = torch::cat(scores).contiguous(), y = torch::cat(labels);
+  if (snp_comm != nullptr)
+    snp_comm->AllreduceSum(s.data_ptr<double>(), static_cast<size_t>(s.numel()));
   auto loss = [&](double u) {
     return torch::nn::functional::cross_entropy(s * std::exp(u), y).item<double>();
   };
@@ -355,6 +406,19 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   net.n_classes = fold.n_classes;
 
   const RunContext& ctx = *fold.ctx;
+  // SNP-parallel (--dist.parallel snp): this rank holds SNPs [snp_begin, snp_begin + n_snps) of
+  // snp_total and sees every row; the first layer's sums over SNPs are allreduced, everything
+  // after them is replicated (docs/distributed.md). Data-parallel: `row_comm` sums over rows.
+  const bool snp_parallel = fold.comm != nullptr && fold.snp_total > 0;
+  Communicator* snp_comm = snp_parallel ? fold.comm : nullptr;
+  Communicator* row_comm = snp_parallel ? nullptr : fold.comm;
+  if (snp_parallel && net.kind != NetConfig::Kind::kDietNet)
+    throw ConfigError("--dist.parallel snp: trainer '" + cfg.stage +
+                      "' has a free first layer; use --model dietnet or --dist.parallel data");
+  if (snp_parallel && cfg.embedding == EmbeddingKind::kSnp2Vec)
+    throw ConfigError("--dist.parallel snp: --train.embedding snp2vec trains one autoencoder over "
+                      "all SNPs, which no rank holds; use histogram, log-freq, random or raw, or "
+                      "--dist.parallel data");
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(ctx.threads, 1);
   at::set_num_threads(threads);
   const uint64_t seed = cfg.seed > 0 ? static_cast<uint64_t>(cfg.seed) : ctx.seed;
@@ -370,14 +434,15 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
     mean = torch::from_blob(const_cast<float*>(fold.means), {net.n_snps}, torch::kFloat32).clone();
     std = torch::from_blob(const_cast<float*>(fold.stds), {net.n_snps}, torch::kFloat32).clone();
     torch::Tensor genotype_embedding;
-    features = BuildFeatures(cfg, fold, std, nullptr, &genotype_embedding);
+    features = BuildFeatures(cfg, fold, std, nullptr, &genotype_embedding, snp_comm);
     net.embedding_cols = features.embedding.size(1);
     if (cfg.cross_fit) {
       partition_slot.assign(static_cast<size_t>(ctx.samples.folds), -1);
       for (int k = 0; k < fold.n_train_partitions; ++k) {
         partition_slot[static_cast<size_t>(fold.train_partitions[k])] = k;
         // (random/raw/snp2vec: the same embedding; only the linear path is cross-fitted)
-        partition_features.push_back(BuildFeatures(cfg, fold, std, &k, &genotype_embedding));
+        partition_features.push_back(
+            BuildFeatures(cfg, fold, std, &k, &genotype_embedding, snp_comm));
       }
     }
   }
@@ -390,11 +455,18 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
     } else {
       for (auto& pf : partition_features) weights.push_back(model->Weights(&pf));
     }
-    model->SetTemperature(CalibrateTemperature(fold, weights, partition_slot));
+    model->SetTemperature(CalibrateTemperature(fold, weights, partition_slot, snp_comm));
   }
   // Distributed hook: every rank starts from rank 0's weights (its temperature included), batch
   // norm is synced, dropout differs per rank.
-  if (fold.comm != nullptr) {
+  // SNP-parallel: every rank computes the same tail on the same rows, so batch norm is local and
+  // dropout draws the same masks (same seed on every rank).
+  if (snp_parallel) {
+    BroadcastModel(*fold.comm, *model);
+    model->set_snp_reduce([comm = fold.comm](const torch::Tensor& partial) {
+      return AllreduceSumAutograd(*comm, partial);
+    });
+  } else if (fold.comm != nullptr) {
     BroadcastModel(*fold.comm, *model);
     model->set_train_norm([comm = fold.comm](torch::nn::BatchNorm1dImpl& bn,
                                              const torch::Tensor& h) {
@@ -454,23 +526,33 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
       }
       torch::Tensor ce = torch::nn::functional::cross_entropy(out.logits, y);
       torch::Tensor loss = ce;
-      if (out.reconstruction.defined())
+      if (snp_parallel) {
+        // This rank's share of the whole loss; the shares sum to ce + gamma * mse over all SNPs.
+        loss = ce / static_cast<double>(fold.comm->world_size());
+        if (out.reconstruction.defined())
+          loss = loss + cfg.gamma * (out.reconstruction - x).pow(2).sum() /
+                            static_cast<double>(b.rows * fold.snp_total);
+      } else if (out.reconstruction.defined()) {
         loss = loss + cfg.gamma * torch::mse_loss(out.reconstruction, x);
+      }
       optimizer.zero_grad();
       loss.backward();
-      if (fold.comm != nullptr) AllreduceGradients(*fold.comm, model->parameters(), b.rows);
+      if (snp_parallel)
+        AllreduceGradientSums(*fold.comm, model->parameters());
+      else if (fold.comm != nullptr)
+        AllreduceGradients(*fold.comm, model->parameters(), b.rows);
       optimizer.step();
       if (cfg.max_norm > 0) model->ApplyMaxNorm(cfg.max_norm);
       loss_sum += ce.item<double>() * static_cast<double>(b.rows);
       correct += out.logits.argmax(1).eq(y).sum().item<int64_t>();
       n += b.rows;
     }
-    if (fold.comm != nullptr) {  // distributed hook: whole-epoch training metrics
+    if (row_comm != nullptr) {  // data-parallel hook: whole-epoch training metrics
       double sums[3] = {loss_sum, static_cast<double>(correct), static_cast<double>(n)};
-      fold.comm->AllreduceSum(sums, 3);
+      row_comm->AllreduceSum(sums, 3);
       loss_sum = sums[0], correct = static_cast<int64_t>(sums[1]), n = static_cast<int64_t>(sums[2]);
     }
-    EvalResult valid = Evaluate(model, *fold.valid, nullptr, fold.comm);
+    EvalResult valid = Evaluate(model, *fold.valid, nullptr, row_comm);
     EpochMetrics m;
     m.epoch = epoch;
     m.train_loss = n > 0 ? loss_sum / static_cast<double>(n) : 0;
@@ -515,7 +597,11 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   EvalResult test = Evaluate(model, *fold.test, &result.predictions);
   result.test_loss = test.loss;
   result.test_accuracy = test.accuracy;
-  if (!fold.output_dir.empty()) result.model_path = SaveModel(model, cfg, fold, result.best_epoch);
+  if (snp_parallel) {
+    result.model_path = SaveSnpParallelModel(model, cfg, fold, result.best_epoch);
+  } else if (!fold.output_dir.empty()) {
+    result.model_path = SaveModel(model, cfg, fold, result.best_epoch);
+  }
   return result;
 }
 
@@ -532,6 +618,9 @@ template <class O>
 class TorchTrainer : public Trainer {
  public:
   explicit TorchTrainer(const O& options) : config_(ToConfig(options)) {}
+  bool supports_snp_parallel() const override {
+    return config_.net.kind == NetConfig::Kind::kDietNet;
+  }
   FoldResult Train(const FoldInputs& fold) override {
     return GuardTorch("trainer '" + config_.stage + "', fold " + std::to_string(fold.fold),
                       MemoryAdvice(config_), [&] { return TrainFold(config_, fold); });

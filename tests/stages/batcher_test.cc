@@ -96,6 +96,41 @@ TEST(StoreBatchSource, BatchValuesEqualNormalizedCodesComputedByHand) {
   }
 }
 
+TEST(StoreBatchSource, ASnpRangeUnpacksOnlyThoseColumnsAndTheirCodes) {
+  Fixture f;
+  std::vector<int64_t> samples = {3, 0, 10, 7, 5};
+  std::vector<int64_t> labels = {1, 0, 1, 0, 1};
+  for (int prefetch : {0, 2}) {
+    BatcherOptions o = Options(2, prefetch);
+    o.codes = true;
+    StoreBatchSource source(f.store, samples, labels, f.lut.data(), o, false, 1, 0);
+    source.SetSnpRange(4, 13);  // the last packed byte is partial
+    EXPECT_EQ(source.num_features(), 9);
+    source.Start(0);
+    Batch b;
+    size_t row = 0;
+    while (source.Next(&b)) {
+      ASSERT_EQ(b.cols, 9);
+      for (int64_t r = 0; r < b.rows; ++r, ++row) {
+        const size_t sample = static_cast<size_t>(samples[row]);
+        for (size_t j = 4; j < 13; ++j) {
+          const uint8_t code = FixtureCode(sample, j);
+          const float expected =
+              code == 3 ? 0.0f : (static_cast<float>(code) - f.stats.mean[j]) / f.stats.std[j];
+          EXPECT_FLOAT_EQ(b.x[r * 9 + (j - 4)], expected) << "row " << row << " snp " << j;
+          EXPECT_EQ(b.codes[r * 9 + (j - 4)], code) << "row " << row << " snp " << j;
+        }
+      }
+    }
+    EXPECT_EQ(row, samples.size());
+  }
+  StoreBatchSource source(f.store, samples, labels, f.lut.data(), Options(2, 0), false, 1, 0);
+  EXPECT_THROW(source.SetSnpRange(3, 13), Error) << "not at a packed byte";
+  EXPECT_THROW(source.SetSnpRange(4, 14), Error) << "past the store";
+  source.Start(0);
+  EXPECT_THROW(source.SetSnpRange(4, 8), Error) << "after Start";
+}
+
 TEST(StoreBatchSource, ShapesForOddSampleCountsAndBatchSizes) {
   Fixture f;
   for (int batch : {1, 3, 4, 11, 20}) {

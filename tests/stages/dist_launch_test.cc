@@ -87,6 +87,7 @@ TEST(DistOptions, DefaultsAndValidation) {
   EXPECT_EQ(BuildDistOptions({{"timeout", "2.5"}}).timeout, 2.5);
   EXPECT_THROW(BuildDistOptions({{"timeout", "0"}}), ConfigError);
   EXPECT_THROW(BuildDistOptions({{"parallel", "pipeline"}}), ConfigError);
+  EXPECT_EQ(BuildDistOptions({{"parallel", "snp"}}).parallel, "snp");
 }
 
 // Batches of 7, 7 and 3 rows; x holds the row's global index.

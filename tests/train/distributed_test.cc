@@ -19,8 +19,10 @@
 #include <vector>
 
 #include "pipeline/communicator.h"
+#include "stages/shard_batch_source.h"
 #include "stages/train/distributed.h"
 #include "stages/train/models.h"
+#include "stages/train/snp_features.h"
 #include "tests/fixtures/test_util.h"
 
 namespace snpflow {
@@ -171,6 +173,164 @@ TEST(DataParallel, SyncedBatchNormAndGradientsEqualOneProcessOnTheWholeBatch) {
   }
 }
 
+// ---- SNP-parallel: each rank holds a range of SNPs ----
+
+struct SnpStepResult {
+  torch::Tensor logits;              // every row (replicated)
+  torch::Tensor reconstruction;      // every row, this rank's SNPs
+  std::vector<torch::Tensor> grads;  // after the allreduce
+};
+
+// One training step of a dietnet with a decoder and the linear path (dropout 0) on SNPs [lo, hi)
+// of x, as rank `comm` (or alone on all SNPs). `grouped`: cross-fitting's per-row first layers,
+// even rows from one set of SNP features and odd rows from another.
+SnpStepResult SnpStep(const torch::Tensor& x, const torch::Tensor& y, int64_t lo, int64_t hi,
+                      Communicator* comm, bool grouped) {
+  const int64_t total = x.size(1), classes = 3;
+  NetConfig net;
+  net.n_snps = hi - lo;
+  net.n_classes = classes;
+  net.hidden = 8;
+  net.aux_hidden = 6;
+  net.dropout1 = net.dropout2 = 0;
+  net.decoder = true;
+  net.linear_path = true;
+  net.embedding_cols = 4 * classes;
+  auto rows = [&](const torch::Tensor& t) { return t.narrow(0, lo, hi - lo).clone(); };
+  GenotypeNet model{nullptr};
+  SnpFeatures features[2];
+  {
+    // Threads share LibTorch's global generator: draw the whole features, then the model, one
+    // rank at a time, so that every rank (and the single process) gets the same numbers.
+    static std::mutex init;
+    std::lock_guard<std::mutex> lock(init);
+    torch::manual_seed(11);
+    for (auto& f : features) {
+      torch::Tensor freq = torch::rand({total, classes}) * 0.8 + 0.1;
+      f.embedding = rows(torch::rand({total, net.embedding_cols}));
+      f.log_p = rows(torch::log(freq));
+      f.log_q = rows(torch::log1p(-freq));
+    }
+    torch::Tensor mean = torch::rand({total}), std = torch::rand({total}) + 0.5;
+    model = GenotypeNet(net, features[0], rows(mean), rows(std));
+    torch::NoGradGuard no_grad;
+    // The linear path starts the output layer at zero: give it weights, so gradients reach the
+    // tail and the aux nets; and a class bias, which must be added once, not once per rank.
+    for (auto& p : model->named_parameters()) {
+      if (p.key() == "out.weight") p.value().normal_(0, 0.3);
+      if (p.key() == "lin_b") p.value().normal_(0, 0.3);
+    }
+    model->SetTemperature(0.05);
+  }
+  model->train();
+  const int world = comm != nullptr ? comm->world_size() : 1;
+  if (comm != nullptr)
+    model->set_snp_reduce(
+        [comm](const torch::Tensor& partial) { return AllreduceSumAutograd(*comm, partial); });
+  torch::Tensor xs = x.narrow(1, lo, hi - lo);
+  GenotypeNetImpl::Output out;
+  if (grouped) {
+    std::vector<torch::Tensor> groups = {torch::arange(0, x.size(0), 2),
+                                         torch::arange(1, x.size(0), 2)};
+    out = model->ForwardGrouped(xs, groups,
+                                {model->Weights(&features[0]), model->Weights(&features[1])});
+  } else {
+    out = model->forward(xs);
+  }
+  // As the trainer: each rank's share of cross-entropy + 0.5 * mean squared error over all SNPs.
+  torch::Tensor ce = torch::nn::functional::cross_entropy(out.logits, y);
+  torch::Tensor loss = ce / static_cast<double>(world) +
+                       0.5 * (out.reconstruction - xs).pow(2).sum() /
+                           static_cast<double>(x.size(0) * total);
+  loss.backward();
+  if (comm != nullptr) AllreduceGradientSums(*comm, model->parameters());
+  SnpStepResult r;
+  r.logits = out.logits.detach().clone();
+  r.reconstruction = out.reconstruction.detach().clone();
+  for (const auto& p : model->parameters())
+    r.grads.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+  return r;
+}
+
+TEST(SnpParallel, ForwardAndEveryGradientEqualOneProcessOnAllSnps) {
+  torch::manual_seed(5);
+  const int64_t rows = 21, snps = 50;
+  torch::Tensor x = torch::randn({rows, snps});
+  torch::Tensor y = torch::randint(0, 3, {rows}, torch::kInt64);
+  for (bool grouped : {false, true}) {
+    SnpStepResult whole = SnpStep(x, y, 0, snps, nullptr, grouped);
+    for (const auto& g : whole.grads)
+      ASSERT_GT(g.abs().max().item<float>(), 0) << "every parameter must get a gradient";
+    for (int world : {2, 3}) {
+      ThreadGroup group(world);
+      std::vector<SnpStepResult> ranks(world);
+      std::vector<SnpRange> ranges(world);
+      std::vector<std::thread> threads;
+      for (int r = 0; r < world; ++r) {
+        ranges[r] = SnpRangeOfRank(snps, r, world);
+        threads.emplace_back([&, r] {
+          ThreadCommunicator comm(group, r);
+          ranks[r] = SnpStep(x, y, ranges[r].begin, ranges[r].end, &comm, grouped);
+        });
+      }
+      for (auto& t : threads) t.join();
+      std::vector<torch::Tensor> recs;
+      for (int r = 0; r < world; ++r) {
+        const std::string where = "world " + std::to_string(world) + " rank " +
+                                  std::to_string(r) + (grouped ? " grouped" : "");
+        recs.push_back(ranks[r].reconstruction);
+        EXPECT_TRUE(torch::allclose(ranks[r].logits, whole.logits, 1e-5, 1e-5))
+            << where << " max diff " << (ranks[r].logits - whole.logits).abs().max();
+        ASSERT_EQ(ranks[r].grads.size(), whole.grads.size());
+        for (size_t i = 0; i < whole.grads.size(); ++i)
+          EXPECT_TRUE(torch::allclose(ranks[r].grads[i], whole.grads[i], 1e-5, 1e-5))
+              << where << " parameter " << i << " max diff "
+              << (ranks[r].grads[i] - whole.grads[i]).abs().max().item<float>();
+      }
+      EXPECT_TRUE(torch::allclose(torch::cat(recs, 1), whole.reconstruction, 1e-5, 1e-5))
+          << "world " << world;
+    }
+  }
+}
+
+TEST(SnpParallel, RangesStartAtPackedBytesAndPartitionTheSnps) {
+  for (int64_t snps : {4, 10, 50, 1001}) {
+    for (int world : {1, 2, 3}) {
+      int64_t next = 0;
+      for (int r = 0; r < world; ++r) {
+        SnpRange range = SnpRangeOfRank(snps, r, world);
+        EXPECT_EQ(range.begin, next) << snps << " SNPs, rank " << r << " of " << world;
+        EXPECT_EQ(range.begin % 4, 0);
+        next = range.end;
+      }
+      EXPECT_EQ(next, snps);
+    }
+  }
+  EXPECT_EQ(SnpRangeOfRank(50, 0, 3).end, 16);  // 13 bytes: 4 + 4 + 5
+  EXPECT_EQ(SnpRangeOfRank(50, 1, 3).end, 32);
+  EXPECT_EQ(SnpRangeOfRank(4, 1, 2).end - SnpRangeOfRank(4, 1, 2).begin, 4);
+  EXPECT_EQ(SnpRangeOfRank(4, 0, 2).end, 0) << "fewer bytes than ranks: an empty range";
+}
+
+TEST(SnpParallel, GatheredRowsAndColumnNormsCoverEveryRank) {
+  torch::manual_seed(2);
+  torch::Tensor e = torch::rand({10, 3});
+  ThreadGroup group(2);
+  std::vector<torch::Tensor> gathered(2), normalized(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&, r] {
+      ThreadCommunicator comm(group, r);
+      SnpRange range = SnpRangeOfRank(10, r, 2);
+      torch::Tensor local = e.narrow(0, range.begin, range.end - range.begin);
+      gathered[r] = GatherSnpRows(comm, local, range.begin, 10);
+      normalized[r] = NormalizeColumnsAcrossRanks(comm, local);
+    });
+  for (auto& t : threads) t.join();
+  for (int r = 0; r < 2; ++r) EXPECT_TRUE(torch::equal(gathered[r], e)) << "rank " << r;
+  EXPECT_TRUE(torch::allclose(torch::cat(normalized), NormalizeColumns(e), 1e-6, 1e-6));
+}
+
 // ---- Real ranks over c10d/Gloo ----
 
 int FreePort() {
@@ -311,6 +471,117 @@ TEST_F(DistributedCli, DeterministicSettingsGiveTheSinglyTrainedPredictions) {
         EXPECT_NEAR(std::stod(got[i][k]), std::stod(expected[i][k]), 1e-3) << got[i][0];
     }
   }
+}
+
+// --dist.parallel snp on 26 weakly separated populations (so that training moves the
+// predictions away from 0/1): each rank holds a range of SNPs and sees every sample, seeded as
+// the single process, so it draws the same dropout masks and computes the single process's model
+// up to float summation order. The dietnet defaults (cross-fitted linear path, calibrated
+// temperature, dropout), then the decoder with normalized embedding columns. Rank 0 saves the
+// whole model, which `snpflow predict` reads.
+TEST_F(DistributedCli, SnpParallelRanksGiveTheSinglyTrainedPredictions) {
+  testing::TempDir dir;
+  auto sim = testing::RunSnpflow("simulate --samples 300 --snps 1500 --seed 5 --fst-pop 0.004 "
+                                 "-O b -q -o " + (dir / "H.bcf"));
+  ASSERT_EQ(sim.exit_code, 0) << sim.err;
+  auto ingest = testing::RunSnpflow("ingest " + (dir / "H.bcf") + " --labels " +
+                                    (dir / "H.panel") + " --label-column pop -q -o " +
+                                    (dir / "D"));
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  const std::string common = "train --data " + (dir / "D") +
+                             " --train-folds 0 --train.epochs 4 --threads 1 -q"
+                             " --batcher.batch-size 40";
+  struct Case {
+    std::string name, options;
+    std::vector<int> worlds;
+  };
+  for (const Case& c : {Case{"defaults", "", {2, 3}},
+                        Case{"decoder", " --train.gamma 1 --train.normalize-embedding true", {2}}}) {
+    const std::string single = dir / (c.name + "1");
+    auto one = testing::RunSnpflow(common + c.options + " -o " + single);
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    auto expected = ReadPredictions(single + "/predictions.tsv");
+    ASSERT_EQ(expected.size(), 61u);
+    double spread = 0;  // how far from 0/1 the single process's probabilities are
+    for (size_t i = 1; i < expected.size(); ++i)
+      for (size_t k = 4; k < expected[i].size(); ++k)
+        spread = std::max(spread, std::min(std::stod(expected[i][k]),
+                                           1 - std::stod(expected[i][k])));
+    EXPECT_GT(spread, 0.1) << "saturated probabilities would hide differences";
+    for (int world : c.worlds) {
+      const std::string out = dir / (c.name + std::to_string(world));
+      auto runs = LaunchRanks(dir, world, [&](int r) {
+        return common + c.options + " --dist.parallel snp -o " +
+               (r == 0 ? out : out + "_rank" + std::to_string(r));
+      });
+      for (int r = 0; r < world; ++r) ASSERT_EQ(runs[r].exit_code, 0) << runs[r].err;
+      for (int r = 1; r < world; ++r)
+        EXPECT_FALSE(fs::exists(out + "_rank" + std::to_string(r))) << "rank " << r << " wrote";
+      EXPECT_EQ(SummaryAccuracy(out), SummaryAccuracy(single)) << c.name << ", " << world;
+      auto got = ReadPredictions(out + "/predictions.tsv");
+      ASSERT_EQ(got.size(), expected.size());
+      EXPECT_EQ(got[0], expected[0]);
+      for (size_t i = 1; i < got.size(); ++i) {
+        EXPECT_EQ(got[i][0], expected[i][0]);
+        EXPECT_EQ(got[i][3], expected[i][3]) << "sample " << got[i][0] << ", " << c.name << ", "
+                                             << world << " ranks";
+        for (size_t k = 4; k < got[i].size(); ++k)
+          EXPECT_NEAR(std::stod(got[i][k]), std::stod(expected[i][k]), 1e-4)
+              << got[i][0] << ", " << c.name << ", " << world << " ranks";
+      }
+      // The saved model is the whole model: model.txt as the single process's, and predict
+      // gives the single process's model's labels.
+      EXPECT_EQ(testing::ReadFile(out + "/fold_0/model.txt"),
+                testing::ReadFile(single + "/fold_0/model.txt"));
+      for (const std::string& run : {single, out}) {
+        auto predict = testing::RunSnpflow("predict --model " + run + " --vcf " +
+                                           (dir / "H.bcf") + " -o " + (run + "/new.tsv"));
+        ASSERT_EQ(predict.exit_code, 0) << predict.err;
+      }
+      auto new_rows = ReadPredictions(out + "/new.tsv");
+      auto ref_rows = ReadPredictions(single + "/new.tsv");
+      ASSERT_EQ(new_rows.size(), 301u);
+      ASSERT_EQ(ref_rows.size(), 301u);
+      for (size_t i = 0; i < new_rows.size(); ++i) {
+        ASSERT_GE(new_rows[i].size(), 2u);
+        EXPECT_EQ(new_rows[i][0], ref_rows[i][0]);
+        EXPECT_EQ(new_rows[i][1], ref_rows[i][1]) << "row " << i;
+      }
+    }
+  }
+}
+
+TEST_F(DistributedCli, SnpParallelRefusesWhatItCannotSplit) {
+  testing::TempDir dir;
+  auto mlp = LaunchRanks(dir, 2, [&](int) {
+    return "train --data " + Data() + " -o " + (dir / "M") +
+           " --train-folds 0 --train.epochs 1 --threads 1 -q --model mlp --dist.parallel snp";
+  });
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(mlp[r].exit_code, 2) << mlp[r].err;
+    EXPECT_NE(mlp[r].err.find("--dist.parallel snp: trainer 'mlp' cannot split its first layer "
+                              "over SNPs; use --model dietnet, or --dist.parallel data"),
+              std::string::npos)
+        << mlp[r].err;
+  }
+  auto snp2vec = LaunchRanks(dir, 2, [&](int) {
+    return "train --data " + Data() + " -o " + (dir / "V") +
+           " --train-folds 0 --train.epochs 1 --threads 1 -q --train.embedding snp2vec"
+           " --dist.parallel snp";
+  });
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(snp2vec[r].exit_code, 2) << snp2vec[r].err;
+    EXPECT_NE(snp2vec[r].err.find("--train.embedding snp2vec trains one autoencoder over all "
+                                  "SNPs"),
+              std::string::npos)
+        << snp2vec[r].err;
+  }
+  auto bad = testing::RunSnpflow("train --data " + Data() + " -o " + (dir / "B") +
+                                 " --dist.parallel rows");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--dist.parallel must be 'data' or 'snp' (got 'rows')"),
+            std::string::npos)
+      << bad.err;
 }
 
 TEST_F(DistributedCli, AKilledRankMakesTheOthersFailNamingIt) {
