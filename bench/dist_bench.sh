@@ -4,7 +4,9 @@
 # data-parallel and SNP-parallel (--dist.parallel data / snp). Prints seconds per epoch (median
 # over epochs 1.., epoch 0 warms up), speed-up, scaling efficiency and the bytes rank 0 passes to
 # collectives per training step (the whole run's bytes, evaluation and saving included, divided
-# by the training steps). The machine's other load skews the times: compare ratios.
+# by the training steps), and the CPU seconds of each process's whole run (user + sys, all threads;
+# for the ranks, the slowest one): on a machine shared with other jobs the wall times are skewed
+# by the load, the CPU seconds much less, so their ratio estimates the speed-up on idle cores.
 #
 #   bench/dist_bench.sh [BUILD_DIR]      env: SAMPLES (3450) SNPS (50000) EPOCHS (4) WORLD (2)
 #                                        MODEL (dietnet) BATCH (138) PARALLEL ("data snp")
@@ -45,13 +47,18 @@ PY
 
 OUT=$WORK/dist-bench
 rm -rf "$OUT/w1"
-"$SNPFLOW" "${COMMON[@]}" -o "$OUT/w1" > "$OUT/w1.log" 2>&1
+# CPU seconds of the command, appended to the log by /usr/bin/time.
+timed() { /usr/bin/time -f "cpu-seconds %U %S" "$@"; }
+cpu_seconds() {  # the largest user + sys over the logs given
+  cat "$@" | awk '$1 == "cpu-seconds" { c = $2 + $3; if (c > m) m = c } END { printf "%.1f", m }'
+}
+timed "$SNPFLOW" "${COMMON[@]}" -o "$OUT/w1" > "$OUT/w1.log" 2>&1
 for mode in $PARALLEL; do
   rm -rf "$OUT/w$WORLD-$mode"
   PORT=$(free_port)
   for ((r = 0; r < WORLD; r++)); do
     MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT WORLD_SIZE=$WORLD RANK=$r \
-      "$SNPFLOW" "${COMMON[@]}" --dist.parallel "$mode" -o "$OUT/w$WORLD-$mode" \
+      timed "$SNPFLOW" "${COMMON[@]}" --dist.parallel "$mode" -o "$OUT/w$WORLD-$mode" \
       > "$OUT/w$WORLD-$mode.rank$r.log" 2>&1 &
   done
   wait
@@ -61,19 +68,24 @@ N_TRAIN=$(python3 -c "import json; print(json.load(open('$OUT/w1/summary.json'))
 STEPS=$(( (N_TRAIN + BATCH - 1) / BATCH ))
 acc() { python3 -c "import json; print(json.load(open('$1/summary.json'))['folds'][0]['test_accuracy'])"; }
 T1=$(epoch_seconds "$OUT/w1")
-echo "| processes | parallel | s/epoch | speed-up | efficiency | test acc | KB per step (rank 0) |"
-echo "|---|---|---|---|---|---|---|"
-printf "| 1 | - | %.3f | 1.00 | 1.00 | %.3f | 0 |\n" "$T1" "$(acc "$OUT/w1")"
+C1=$(cpu_seconds "$OUT/w1.log")
+echo "| processes | parallel | s/epoch | speed-up | efficiency | CPU s (slowest) | CPU speed-up | test acc | KB per step (rank 0) |"
+echo "|---|---|---|---|---|---|---|---|---|"
+printf "| 1 | - | %.3f | 1.00 | 1.00 | %s | 1.00 | %.3f | 0 |\n" "$T1" "$C1" "$(acc "$OUT/w1")"
 for mode in $PARALLEL; do
   RUN=$OUT/w$WORLD-$mode
   TW=$(epoch_seconds "$RUN")
   MB=$(sed -n 's/.*rank 0 passed \([0-9.]*\) MB.*/\1/p' "$RUN.rank0.log")
   EPOCHS_RUN=$(wc -l < "$RUN/metrics.jsonl")
-  python3 - "$T1" "$TW" "$WORLD" "$MB" "$EPOCHS_RUN" "$STEPS" "$(acc "$RUN")" "$mode" <<'PY'
+  CW=$(cpu_seconds "$RUN".rank*.log)
+  python3 - "$T1" "$TW" "$WORLD" "$MB" "$EPOCHS_RUN" "$STEPS" "$(acc "$RUN")" "$mode" "$C1" "$CW" \
+    <<'PY'
 import sys
-t1, tw, w, mb, epochs, steps, acc, mode = sys.argv[1:]
+t1, tw, w, mb, epochs, steps, acc, mode, c1, cw = sys.argv[1:]
 t1, tw, w, mb, epochs, steps = float(t1), float(tw), int(w), float(mb), int(epochs), int(steps)
+c1, cw = float(c1), float(cw)
 kb = mb * 1e3 / (epochs * steps) if epochs * steps else 0
-print(f"| {w} | {mode} | {tw:.3f} | {t1 / tw:.2f} | {t1 / tw / w:.2f} | {float(acc):.3f} | {kb:.1f} |")
+print(f"| {w} | {mode} | {tw:.3f} | {t1 / tw:.2f} | {t1 / tw / w:.2f} | {cw:.1f} | {c1 / cw:.2f} "
+      f"| {float(acc):.3f} | {kb:.1f} |")
 PY
 done

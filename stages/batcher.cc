@@ -99,6 +99,7 @@ struct StoreBatchSource::Impl {
   uint64_t seed;
   int fold;
   size_t snp_begin = 0, snp_end = 0;  // the columns unpacked (SetSnpRange)
+  size_t slice_rank = 0, slice_world = 1;  // the rows of each batch unpacked (SetRowSlice)
 
   std::vector<int64_t> order_labels;  // labels in the current order
   std::vector<Slot> slots;
@@ -134,7 +135,8 @@ struct StoreBatchSource::Impl {
     slot.labels.assign(order_labels.begin() + begin, order_labels.begin() + begin + rows);
     slot.samples.assign(order.begin() + begin, order.begin() + begin + rows);
     const size_t row_bytes = store.row_bytes();
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, rows, kRowsPerTask),
+    const size_t lo = rows * slice_rank / slice_world, hi = rows * (slice_rank + 1) / slice_world;
+    tbb::parallel_for(tbb::blocked_range<size_t>(lo, hi, kRowsPerTask),
                       [&](const tbb::blocked_range<size_t>& r) {
                         std::vector<uint8_t> packed(row_bytes);
                         for (size_t i = r.begin(); i != r.end(); ++i) {
@@ -229,6 +231,16 @@ StoreBatchSource::~StoreBatchSource() {
 
 int64_t StoreBatchSource::num_features() const {
   return static_cast<int64_t>(impl_->snp_end - impl_->snp_begin);
+}
+
+void StoreBatchSource::SetRowSlice(int rank, int world_size) {
+  Impl& m = *impl_;
+  if (world_size < 1 || rank < 0 || rank >= world_size)
+    throw Error("batcher: rank " + std::to_string(rank) + " of " + std::to_string(world_size) +
+                " is out of range");
+  if (m.started) throw Error("batcher: SetRowSlice after Start");
+  m.slice_rank = static_cast<size_t>(rank);
+  m.slice_world = static_cast<size_t>(world_size);
 }
 
 void StoreBatchSource::SetSnpRange(size_t begin, size_t end) {

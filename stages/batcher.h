@@ -100,6 +100,11 @@ class StoreBatchSource : public BatchSource {
   /// then have end - begin columns. `begin` must be a multiple of 4 (a byte of the packed row).
   /// Call before the first Start(); throws Error on a bad range.
   void SetSnpRange(size_t begin, size_t end);
+  /// Data-parallel training: unpack only rows [B*rank/W, B*(rank+1)/W) of each batch of B rows,
+  /// the rows a ShardedBatchSource(*this, rank, W, ...) passes on; the other rows of Batch::x
+  /// (and codes) are left unset, labels and samples cover every row. Call before the first
+  /// Start(); throws Error on a bad rank.
+  void SetRowSlice(int rank, int world_size);
   /// Begin epoch `epoch`, abandoning any batches of the previous epoch not yet consumed.
   void Start(int epoch) override;
   /// Fill `batch`; false at the end of the epoch. Rethrows an error of the producer.

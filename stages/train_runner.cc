@@ -517,6 +517,8 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
       in.comm = options.comm;
     } else if (options.comm != nullptr) {
       const int rank = options.comm->rank(), world = options.comm->world_size();
+      train.SetRowSlice(rank, world);  // unpack only the rows the shards pass on
+      valid.SetRowSlice(rank, world);
       train_shard = std::make_unique<ShardedBatchSource>(train, rank, world, /*min_rows=*/2);
       valid_shard = std::make_unique<ShardedBatchSource>(valid, rank, world, /*min_rows=*/0);
       in.train = train_shard.get();

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <vector>
 
 #include "pipeline/error.h"
 #include "stages/fold_stats.h"
+#include "stages/shard_batch_source.h"
 
 namespace snpflow {
 namespace {
@@ -129,6 +131,38 @@ TEST(StoreBatchSource, ASnpRangeUnpacksOnlyThoseColumnsAndTheirCodes) {
   EXPECT_THROW(source.SetSnpRange(4, 14), Error) << "past the store";
   source.Start(0);
   EXPECT_THROW(source.SetSnpRange(4, 8), Error) << "after Start";
+}
+
+TEST(StoreBatchSource, ARowSliceUnpacksTheRowsItsShardPassesOn) {
+  Fixture f;
+  std::vector<int64_t> samples = Iota(Fixture::kSamples);
+  std::vector<int64_t> labels(samples.size(), 0);
+  for (int world : {2, 3}) {
+    for (int rank = 0; rank < world; ++rank) {
+      StoreBatchSource whole(f.store, samples, labels, f.lut.data(), Options(5, 1), true, 4, 0);
+      StoreBatchSource sliced(f.store, samples, labels, f.lut.data(), Options(5, 1), true, 4, 0);
+      sliced.SetRowSlice(rank, world);
+      ShardedBatchSource a(whole, rank, world, 0), b(sliced, rank, world, 0);
+      Epoch ea = Collect(a, 1), eb = Collect(b, 1);
+      EXPECT_EQ(eb.samples, ea.samples) << "rank " << rank << " of " << world;
+      EXPECT_EQ(eb.x, ea.x) << "rank " << rank << " of " << world;
+      EXPECT_FALSE(ea.x.empty());
+    }
+  }
+  // The work saved: rows outside the slice are never unpacked (fresh buffers stay zero).
+  StoreBatchSource sliced(f.store, samples, labels, f.lut.data(), Options(6, 0), false, 1, 0);
+  sliced.SetRowSlice(0, 2);
+  sliced.Start(0);
+  Batch b;
+  ASSERT_TRUE(sliced.Next(&b));
+  ASSERT_EQ(b.rows, 6);
+  float top = 0, bottom = 0;
+  for (int64_t i = 0; i < 3 * b.cols; ++i) top += std::abs(b.x[i]);
+  for (int64_t i = 3 * b.cols; i < 6 * b.cols; ++i) bottom += std::abs(b.x[i]);
+  EXPECT_GT(top, 0);
+  EXPECT_EQ(bottom, 0) << "rows 3..5 belong to rank 1";
+  StoreBatchSource source(f.store, samples, labels, f.lut.data(), Options(5, 0), false, 1, 0);
+  EXPECT_THROW(source.SetRowSlice(2, 2), Error);
 }
 
 TEST(StoreBatchSource, ShapesForOddSampleCountsAndBatchSizes) {
