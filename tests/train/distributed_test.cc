@@ -495,8 +495,10 @@ TEST_F(DistributedCli, SnpParallelRanksGiveTheSinglyTrainedPredictions) {
     std::string name, options;
     std::vector<int> worlds;
   };
-  for (const Case& c : {Case{"defaults", "", {2, 3}},
-                        Case{"decoder", " --train.gamma 1 --train.normalize-embedding true", {2}}}) {
+  const std::vector<Case> cases = {
+      {"defaults", "", {2, 3}},
+      {"decoder", " --train.gamma 1 --train.normalize-embedding true", {2}}};
+  for (const Case& c : cases) {
     const std::string single = dir / (c.name + "1");
     auto one = testing::RunSnpflow(common + c.options + " -o " + single);
     ASSERT_EQ(one.exit_code, 0) << one.err;
