@@ -489,7 +489,7 @@ TEST_F(DistributedCli, SnpParallelRanksGiveTheSinglyTrainedPredictions) {
                                     (dir / "D"));
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
   const std::string common = "train --data " + (dir / "D") +
-                             " --train-folds 0 --train.epochs 4 --threads 1 -q"
+                             " --train-folds 0 --train.epochs 3 --threads 1 -q"
                              " --batcher.batch-size 40";
   struct Case {
     std::string name, options;
@@ -532,9 +532,10 @@ TEST_F(DistributedCli, SnpParallelRanksGiveTheSinglyTrainedPredictions) {
               << got[i][0] << ", " << c.name << ", " << world << " ranks";
       }
       // The saved model is the whole model: model.txt as the single process's, and predict
-      // gives the single process's model's labels.
+      // gives the single process's model's labels (checked once).
       EXPECT_EQ(testing::ReadFile(out + "/fold_0/model.txt"),
                 testing::ReadFile(single + "/fold_0/model.txt"));
+      if (c.name != "defaults" || world != 2) continue;
       for (const std::string& run : {single, out}) {
         auto predict = testing::RunSnpflow("predict --model " + run + " --vcf " +
                                            (dir / "H.bcf") + " -o " + (run + "/new.tsv"));
