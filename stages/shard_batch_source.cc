@@ -38,6 +38,7 @@ bool ShardedBatchSource::Next(Batch* batch) {
     batch->x = full.x + lo * full.cols;
     batch->labels = full.labels + lo;
     batch->samples = full.samples + lo;
+    if (full.codes != nullptr) batch->codes = full.codes + lo * full.cols;
     batch->rows = hi - lo;
     return true;
   }

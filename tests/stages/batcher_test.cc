@@ -139,14 +139,25 @@ TEST(StoreBatchSource, ARowSliceUnpacksTheRowsItsShardPassesOn) {
   std::vector<int64_t> labels(samples.size(), 0);
   for (int world : {2, 3}) {
     for (int rank = 0; rank < world; ++rank) {
-      StoreBatchSource whole(f.store, samples, labels, f.lut.data(), Options(5, 1), true, 4, 0);
-      StoreBatchSource sliced(f.store, samples, labels, f.lut.data(), Options(5, 1), true, 4, 0);
+      BatcherOptions o = Options(5, 1);
+      o.codes = true;
+      StoreBatchSource whole(f.store, samples, labels, f.lut.data(), o, true, 4, 0);
+      StoreBatchSource sliced(f.store, samples, labels, f.lut.data(), o, true, 4, 0);
       sliced.SetRowSlice(rank, world);
       ShardedBatchSource a(whole, rank, world, 0), b(sliced, rank, world, 0);
       Epoch ea = Collect(a, 1), eb = Collect(b, 1);
       EXPECT_EQ(eb.samples, ea.samples) << "rank " << rank << " of " << world;
       EXPECT_EQ(eb.x, ea.x) << "rank " << rank << " of " << world;
       EXPECT_FALSE(ea.x.empty());
+      // The shard's codes are its own rows' codes too.
+      b.Start(2);
+      Batch batch;
+      while (b.Next(&batch))
+        for (int64_t r = 0; r < batch.rows; ++r)
+          for (size_t j = 0; j < Fixture::kSnps; ++j)
+            EXPECT_EQ(batch.codes[r * batch.cols + static_cast<int64_t>(j)],
+                      FixtureCode(static_cast<size_t>(batch.samples[r]), j))
+                << "rank " << rank << " of " << world;
     }
   }
   // The work saved: rows outside the slice are never unpacked (fresh buffers stay zero).
