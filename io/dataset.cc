@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "io/atomic_file.h"
@@ -153,13 +154,11 @@ void WriteIngestManifest(const std::string& dir, const std::string& key, int fol
   WriteManifest(dir, manifest);
 }
 
-Dataset LoadDataset(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec))
-    throw InputError("cannot read the data set '" + dir + "': no such directory; pass the output "
-                     "directory of `snpflow ingest`");
-  VerifyDirectory(dir, DatasetFilesRead(), "snpflow ingest ... -o " + dir + " --force");
-  Dataset data;
+namespace {
+
+/// Read samples.tsv and classes.txt of `dir` into `data.samples` (folds not set yet); returns the
+/// highest partition.
+int ReadSamples(const std::string& dir, Dataset& data) {
   data.samples.class_names = ReadLines(dir + "/classes.txt");
   std::vector<std::string> rows = ReadLines(dir + "/samples.tsv");
   if (rows.empty() || rows[0] != "sample\tlabel\tpartition")
@@ -182,14 +181,16 @@ Dataset LoadDataset(const std::string& dir) {
     data.samples.partition.push_back(partition);
     max_partition = std::max(max_partition, partition);
   }
-  data.store = PackedStore::Load(dir + "/store.snpf");
-  if (data.store.sample_ids() != data.samples.ids)
-    throw FormatError(dir + ": samples.tsv and store.snpf list different samples; re-run ingest");
-  NpyArray counts = ReadNpy(dir + "/counts.npy");
+  return max_partition;
+}
+
+/// Check counts.npy (`counts`, rows of it; the file has `total_rows`) against the store's
+/// `total_variants` and the classes, and set data.samples.folds and data.counts from it.
+void SetCounts(const std::string& dir, const NpyArray& counts, uint64_t total_rows,
+               uint64_t total_variants, int max_partition, Dataset& data) {
   const bool u1 = counts.dtype == "|u1";
   if ((!u1 && counts.dtype != "<u2") || counts.shape.size() != 4 || counts.shape[3] != 4 ||
-      counts.shape[0] != data.store.num_variants() ||
-      counts.shape[2] != data.samples.class_names.size())
+      total_rows != total_variants || counts.shape[2] != data.samples.class_names.size())
     throw FormatError(dir + "/counts.npy: shape/dtype do not match store.snpf and classes.txt");
   data.samples.folds = static_cast<int>(counts.shape[1]);
   if (max_partition >= data.samples.folds)
@@ -210,6 +211,55 @@ Dataset LoadDataset(const std::string& dir) {
       data.counts.Append(counts.as<uint16_t>() + j * stride);
     }
   }
+}
+
+void CheckIsDirectory(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw InputError("cannot read the data set '" + dir + "': no such directory; pass the output "
+                     "directory of `snpflow ingest`");
+}
+
+}  // namespace
+
+Dataset LoadDataset(const std::string& dir) {
+  CheckIsDirectory(dir);
+  VerifyDirectory(dir, DatasetFilesRead(), "snpflow ingest ... -o " + dir + " --force");
+  Dataset data;
+  const int max_partition = ReadSamples(dir, data);
+  data.store = PackedStore::Load(dir + "/store.snpf");
+  if (data.store.sample_ids() != data.samples.ids)
+    throw FormatError(dir + ": samples.tsv and store.snpf list different samples; re-run ingest");
+  NpyArray counts = ReadNpy(dir + "/counts.npy");
+  SetCounts(dir, counts, counts.shape.empty() ? 0 : counts.shape[0], data.store.num_variants(),
+            max_partition, data);
+  return data;
+}
+
+Dataset LoadDatasetRange(const std::string& dir,
+                         const std::function<VariantRange(uint64_t n_variants)>& range_of) {
+  CheckIsDirectory(dir);
+  std::vector<std::string> files = DatasetFilesRead();
+  files.push_back("variants.tsv");  // a writer copies it: the range holds only some sites
+  VerifyDirectory(dir, files, "snpflow ingest ... -o " + dir + " --force");
+  Dataset data;
+  const int max_partition = ReadSamples(dir, data);
+  const std::string store_path = dir + "/store.snpf";
+  const uint64_t total = PackedStore::ReadNumVariants(store_path);
+  const VariantRange range = range_of(total);
+  data.store = PackedStore::LoadVariantRange(store_path, range.begin, range.end);
+  if (data.store.sample_ids() != data.samples.ids)
+    throw FormatError(dir + ": samples.tsv and store.snpf list different samples; re-run ingest");
+  uint64_t total_rows = 0;
+  NpyArray counts = ReadNpyRows(dir + "/counts.npy", 0, 0, &total_rows);  // the header only
+  if (total_rows != total)  // checked before the range, which must be one of the file's rows
+    throw FormatError(dir + "/counts.npy: shape/dtype do not match store.snpf and classes.txt");
+  counts = ReadNpyRows(dir + "/counts.npy", range.begin, range.end);
+  SetCounts(dir, counts, total_rows, total, max_partition, data);
+  data.partial = true;
+  data.variant_begin = range.begin;
+  data.variant_total = total;
+  data.variants_tsv = dir + "/variants.tsv";
   return data;
 }
 

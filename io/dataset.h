@@ -2,6 +2,8 @@
 /// An ingest output directory as a data set: the files a later command (train, export, predict,
 /// merge) reads, loaded and checked in one place. Every command that reads an ingest goes
 /// through LoadDataset.
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,21 @@ struct Dataset {
   SampleTable samples;
   PackedStore store;
   GenotypeCounts counts;
+  /// LoadDatasetRange: `store` and `counts` hold only variants [variant_begin, variant_begin +
+  /// store.num_variants()) of the ingest's variant_total, and `variants_tsv` names the ingest's
+  /// (verified) variants.tsv, for a writer that needs every site. False for a whole load.
+  bool partial = false;
+  uint64_t variant_begin = 0;
+  uint64_t variant_total = 0;
+  std::string variants_tsv;
+  /// The ingest's variant count: variant_total for a partial load, else the store's.
+  uint64_t total_variants() const { return partial ? variant_total : store.num_variants(); }
+};
+
+/// Variants [begin, end) of an ingest.
+struct VariantRange {
+  uint64_t begin = 0;
+  uint64_t end = 0;
 };
 
 /// Files of an ingest output directory, relative to it, that its manifest lists: store.snpf,
@@ -37,6 +54,14 @@ void WriteIngestManifest(const std::string& dir, const std::string& key, int fol
 /// first file that does not match; both say to re-run `snpflow ingest ... --force`. Every
 /// command that reads an ingest (train --data, export --data, merge) goes through here.
 Dataset LoadDataset(const std::string& dir);
+
+/// LoadDataset for one rank of an SNP-parallel run: the manifest check (every file hashed whole,
+/// streamed, variants.tsv too) and the sample tables are as LoadDataset's, but of store.snpf and
+/// counts.npy only the variants range_of(number of variants) returns are read, so that memory
+/// holds that range (its tiles, sites and counts rows) and the per-sample tables. The range must
+/// start at a multiple of 4 (Error otherwise). Returns a Dataset with `partial` set.
+Dataset LoadDatasetRange(const std::string& dir,
+                         const std::function<VariantRange(uint64_t n_variants)>& range_of);
 
 /// Check that the parts of `data` agree (samples of the table and the store, label and partition
 /// ranges, the counts' shape); throws InputError prefixed with `who` ("export") otherwise.
@@ -61,6 +86,7 @@ using io::CheckDataset;
 using io::Dataset;
 using io::IngestFiles;
 using io::LoadDataset;
+using io::LoadDatasetRange;
 using io::ReadVariantTable;
 using io::WriteSampleTable;
 using io::WriteVariantTable;

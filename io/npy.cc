@@ -369,4 +369,67 @@ NpyArray ReadNpy(const std::string& path) {
   return array;
 }
 
+NpyArray ReadNpyRows(const std::string& path, uint64_t begin, uint64_t end, uint64_t* total_rows) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file)
+    throw InputError("cannot open '" + path + "': " + std::strerror(errno) + "; check the path");
+  file.seekg(0, std::ios::end);
+  const uint64_t size = static_cast<uint64_t>(std::max<std::streamoff>(file.tellg(), 0));
+  auto read_at = [&](uint64_t offset, uint8_t* out, uint64_t n) {
+    file.seekg(static_cast<std::streamoff>(offset), std::ios::beg);
+    if (!file.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n)))
+      throw InputError("cannot read '" + path + "': " + std::strerror(errno));
+  };
+  std::vector<uint8_t> head(static_cast<size_t>(std::min<uint64_t>(size, 12)));
+  read_at(0, head.data(), head.size());
+  auto slice_error = [&](uint64_t rows) {
+    return Error("ReadNpyRows('" + path + "'): rows [" + std::to_string(begin) + ", " +
+                 std::to_string(end) + ") are not a range of its " + std::to_string(rows) +
+                 " rows");
+  };
+  if (head.size() >= 4 && (head[0] | head[1] << 8 | head[2] << 16 | uint32_t{head[3]} << 24) ==
+                              kZstdMagic) {
+    // A compressed .npy cannot be sought in: read it whole (bounded as ReadNpy), then slice.
+    NpyArray whole = ReadNpy(path);
+    if (whole.shape.empty() || begin > end || end > whole.shape[0])
+      throw slice_error(whole.shape.empty() ? 0 : whole.shape[0]);
+    const uint64_t row = whole.shape[0] == 0 ? 0 : whole.data.size() / whole.shape[0];
+    if (total_rows != nullptr) *total_rows = whole.shape[0];
+    whole.shape[0] = end - begin;
+    whole.data.erase(whole.data.begin() + static_cast<std::ptrdiff_t>(end * row),
+                     whole.data.end());
+    whole.data.erase(whole.data.begin(),
+                     whole.data.begin() + static_cast<std::ptrdiff_t>(begin * row));
+    return whole;
+  }
+  // The header, then the file's size against it, as ReadNpy; then only the rows' bytes.
+  const std::string_view head_view(reinterpret_cast<const char*>(head.data()), head.size());
+  const size_t header_end = HeaderEnd(head_view, path);
+  std::vector<uint8_t> header = head;
+  if (header_end > head.size() && header_end <= size) {
+    header.resize(header_end);
+    read_at(0, header.data(), header.size());
+  }
+  NpyLayout layout = ParseLayout(
+      std::string_view(reinterpret_cast<const char*>(header.data()), header.size()), path);
+  const uint64_t have = size - layout.data_offset;
+  if (have != layout.expected)
+    HeaderParser("", path).Fail((have < layout.expected ? "truncated: " : "trailing bytes: ") +
+                                std::string("shape ") + ShapeText(layout.shape) + " of '" +
+                                layout.dtype + "' needs " + std::to_string(layout.expected) +
+                                " data bytes, the file has " + std::to_string(have));
+  if (layout.shape.empty() || begin > end || end > layout.shape[0])
+    throw slice_error(layout.shape.empty() ? 0 : layout.shape[0]);
+  const uint64_t row = layout.shape[0] == 0 ? 0 : layout.expected / layout.shape[0];
+  NpyArray array;
+  array.dtype = std::move(layout.dtype);
+  array.shape = std::move(layout.shape);
+  if (total_rows != nullptr) *total_rows = array.shape[0];
+  array.shape[0] = end - begin;
+  array.data.resize(static_cast<size_t>((end - begin) * row));  // <= the file's size
+  if (!array.data.empty())
+    read_at(layout.data_offset + begin * row, array.data.data(), array.data.size());
+  return array;
+}
+
 }  // namespace snpflow::io

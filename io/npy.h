@@ -41,5 +41,11 @@ struct NpyArray {
 };
 /// Read a .npy (or .npy.zst) file; FormatError naming the file if it is not a valid .npy.
 NpyArray ReadNpy(const std::string& path);
+/// Read rows [begin, end) of the first axis of a .npy: the header and the file's size are
+/// checked as ReadNpy does, then only those rows' bytes are read (a .npy.zst, which cannot be
+/// sought in, is read whole and sliced). The result's shape[0] is end - begin; `total_rows`
+/// (optional) gets the file's. Throws as ReadNpy, and Error on a range that is not the file's.
+NpyArray ReadNpyRows(const std::string& path, uint64_t begin, uint64_t end,
+                     uint64_t* total_rows = nullptr);
 
 }  // namespace snpflow::io

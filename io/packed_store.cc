@@ -224,9 +224,10 @@ std::string MetadataText(const std::vector<std::string>& sample_ids,
 }
 
 /// Split the metadata text back into sample ids and sites, checking the counts from the header.
+/// Every line is checked; only the sites of variants [keep_begin, keep_end) are kept.
 void ParseMetadata(std::string_view text, uint64_t n_samples, uint64_t n_variants,
                    const std::string& path, std::vector<std::string>& sample_ids,
-                   std::vector<SiteInfo>& sites) {
+                   std::vector<SiteInfo>& sites, uint64_t keep_begin, uint64_t keep_end) {
   size_t line_no = 0;
   auto next_line = [&](std::string_view& line) {
     if (text.empty()) return false;
@@ -253,7 +254,7 @@ void ParseMetadata(std::string_view text, uint64_t n_samples, uint64_t n_variant
   }
   if (!next_line(line) || line != kVariantsLine)
     throw bad("expected '#variants' after " + std::to_string(n_samples) + " sample ids");
-  sites.reserve(std::min<uint64_t>(n_variants, text.size() / 10 + 1));
+  sites.reserve(std::min<uint64_t>(keep_end - keep_begin, text.size() / 10 + 1));
   for (uint64_t i = 0; i < n_variants; ++i) {
     if (!next_line(line))
       throw FormatError(path + ": metadata has " + std::to_string(i) + " variants, header says " +
@@ -274,7 +275,7 @@ void ParseMetadata(std::string_view text, uint64_t n_samples, uint64_t n_variant
     site.id.assign(fields[2]);
     site.ref.assign(fields[3]);
     site.alt.assign(fields[4]);
-    sites.push_back(std::move(site));
+    if (i >= keep_begin && i < keep_end) sites.push_back(std::move(site));
   }
   if (!text.empty()) throw bad("unexpected text after the last variant");
 }
@@ -490,10 +491,17 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
   file.Commit();
 }
 
-PackedStore PackedStore::Load(const std::string& path) {
-  InFile in(path);
-  const uint64_t file_size = in.size();
+namespace {
 
+/// The fixed-size header of a store, checked (magic, version, tile size, tile count).
+struct StoreHeader {
+  uint64_t n_samples = 0, n_variants = 0, n_tiles = 0;
+  uint64_t meta_size = 0, meta_raw = 0;
+  uint32_t meta_crc = 0;
+};
+
+StoreHeader ReadHeader(const InFile& in, const std::string& path) {
+  const uint64_t file_size = in.size();
   uint8_t head[kHeaderBytes + kMetaHeaderBytes];
   const size_t head_got = static_cast<size_t>(std::min<uint64_t>(file_size, sizeof(head)));
   in.ReadAt(0, head, head_got);
@@ -511,21 +519,54 @@ PackedStore PackedStore::Load(const std::string& path) {
                       "); upgrade snpflow or re-run `snpflow ingest` with this one");
   if (version == 0) throw FormatError(path + ": format version 0 is invalid" + kRebuildHint);
   const uint32_t tile_variants = GetU32(head + 12);
-  if (tile_variants != kTileVariants)
+  if (tile_variants != PackedStore::kTileVariants)
     throw FormatError(path + ": tile size " + std::to_string(tile_variants) +
-                      " variants is not supported (expected " + std::to_string(kTileVariants) +
-                      ")" + kRebuildHint);
-  const uint64_t n_samples = GetU64(head + 16);
-  const uint64_t n_variants = GetU64(head + 24);
-  const uint64_t n_tiles = GetU64(head + 32);
-  if (n_tiles != n_variants / kTileVariants + (n_variants % kTileVariants != 0 ? 1 : 0))
-    throw FormatError(path + ": header says " + std::to_string(n_variants) + " variants in " +
-                      std::to_string(n_tiles) + " tiles, which does not fit" + kRebuildHint);
+                      " variants is not supported (expected " +
+                      std::to_string(PackedStore::kTileVariants) + ")" + kRebuildHint);
+  StoreHeader h;
+  h.n_samples = GetU64(head + 16);
+  h.n_variants = GetU64(head + 24);
+  h.n_tiles = GetU64(head + 32);
+  constexpr uint64_t kTile = PackedStore::kTileVariants;
+  if (h.n_tiles != h.n_variants / kTile + (h.n_variants % kTile != 0 ? 1 : 0))
+    throw FormatError(path + ": header says " + std::to_string(h.n_variants) + " variants in " +
+                      std::to_string(h.n_tiles) + " tiles, which does not fit" + kRebuildHint);
+  h.meta_size = GetU64(head + 40);
+  h.meta_raw = GetU64(head + 48);
+  h.meta_crc = GetU32(head + 56);
+  return h;
+}
 
-  const uint64_t meta_size = GetU64(head + 40);
-  const uint64_t meta_raw = GetU64(head + 48);
-  const uint32_t meta_crc = GetU32(head + 56);
-  const uint64_t meta_offset = sizeof(head);
+}  // namespace
+
+uint64_t PackedStore::ReadNumVariants(const std::string& path) {
+  InFile in(path);
+  return ReadHeader(in, path).n_variants;
+}
+
+PackedStore PackedStore::Load(const std::string& path) {
+  return LoadRange(path, 0, 0, /*to_end=*/true);
+}
+
+PackedStore PackedStore::LoadVariantRange(const std::string& path, uint64_t begin, uint64_t end) {
+  return LoadRange(path, begin, end, /*to_end=*/false);
+}
+
+PackedStore PackedStore::LoadRange(const std::string& path, uint64_t begin, uint64_t end,
+                                   bool to_end) {
+  InFile in(path);
+  const uint64_t file_size = in.size();
+  const StoreHeader h = ReadHeader(in, path);
+  const uint64_t n_samples = h.n_samples, n_variants = h.n_variants, n_tiles = h.n_tiles;
+  if (to_end) end = n_variants;
+  if (begin % 4 != 0 || begin > end || end > n_variants)
+    throw Error("PackedStore::LoadVariantRange('" + path + "'): variants [" +
+                std::to_string(begin) + ", " + std::to_string(end) +
+                ") are not a range of the store's " + std::to_string(n_variants) +
+                " variants starting at a multiple of 4");
+
+  const uint64_t meta_size = h.meta_size, meta_raw = h.meta_raw;
+  const uint64_t meta_offset = kHeaderBytes + kMetaHeaderBytes;
   // Bounded loading: every count and size in the header is checked against the file size
   // (without overflow) before anything is allocated, so a damaged or crafted header fails here
   // instead of making us allocate what it claims. The chain: meta_size <= file size, meta_raw <=
@@ -555,6 +596,7 @@ PackedStore PackedStore::Load(const std::string& path) {
     ThrowTruncated(path, index_offset + n_tiles * kIndexEntryBytes, file_size);
   const uint64_t payload_offset = index_offset + n_tiles * kIndexEntryBytes;
 
+  // The whole index is checked, whatever the range: it is small (28 bytes a tile).
   std::vector<uint8_t> index(n_tiles * kIndexEntryBytes);
   in.ReadAt(index_offset, index.data(), index.size());
   struct TileEntry {
@@ -592,10 +634,10 @@ PackedStore PackedStore::Load(const std::string& path) {
                         std::to_string(entry.size) + "-byte zstd frame can hold" + kRebuildHint);
   }
 
-  // Metadata: checksum, then decompress, then parse.
+  // Metadata: checksum, then decompress, then parse (all of it; only the range's sites are kept).
   std::vector<uint8_t> meta(meta_size);
   in.ReadAt(meta_offset, meta.data(), meta.size());
-  if (Crc32(meta.data(), meta.size()) != meta_crc)
+  if (Crc32(meta.data(), meta.size()) != h.meta_crc)
     throw FormatError(path +
                       ": metadata (sample ids and variant table) is corrupted (checksum "
                       "mismatch)" +
@@ -615,32 +657,81 @@ PackedStore PackedStore::Load(const std::string& path) {
 
   PackedStore store;
   ParseMetadata(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
-                n_samples, n_variants, path, store.sample_ids_, store.sites_);
+                n_samples, n_variants, path, store.sample_ids_, store.sites_, begin, end);
   text = std::vector<uint8_t>();  // free it: the tiles are the big allocation
+  store.finished_ = true;
+  if (begin == end) return store;
 
-  // Tiles: read, check and decompress in parallel; report the first bad tile by index.
-  store.tiles_.resize(n_tiles);
-  std::vector<std::string> errors(n_tiles);
+  // Tiles: only those overlapping [begin, end) are read, checked and decompressed, in parallel.
+  // The store's tile k holds variants begin + k * kTileVariants on. A source tile that is one of
+  // them whole (begin at a tile boundary) is decompressed in place; any other is decompressed
+  // into a buffer and its rows' bytes of the range copied out (begin is a multiple of 4, so
+  // every piece starts on a byte).
+  const uint64_t n_out = end - begin;
+  const uint64_t out_tiles = (n_out + kTileVariants - 1) / kTileVariants;
+  auto out_row_bytes = [&](uint64_t k) {
+    return (std::min<uint64_t>(kTileVariants, n_out - k * kTileVariants) + 3) / 4;
+  };
+  const uint64_t first = begin / kTileVariants, last = (end - 1) / kTileVariants;
+  auto direct = [&](uint64_t t) {
+    return begin % kTileVariants == 0 &&
+           std::min<uint64_t>((t + 1) * kTileVariants, n_variants) <= end;
+  };
+  store.tiles_.resize(out_tiles);
+  for (uint64_t k = 0; k < out_tiles; ++k)
+    if (!direct(first + k))
+      store.tiles_[k].assign(n_samples * out_row_bytes(k), 0);  // <= the source tiles' raw sizes
+  std::vector<std::string> errors(last - first + 1);
   tbb::enumerable_thread_specific<DecompressContext> contexts;
-  tbb::enumerable_thread_specific<std::vector<uint8_t>> buffers;
-  tbb::parallel_for(uint64_t{0}, n_tiles, [&](uint64_t t) {
+  tbb::enumerable_thread_specific<std::vector<uint8_t>> buffers, raws;
+  tbb::parallel_for(first, last + 1, [&](uint64_t t) {
     const auto& entry = entries[t];
+    std::string& error = errors[t - first];
     auto& buffer = buffers.local();
     buffer.resize(entry.size);
     in.ReadAt(entry.offset, buffer.data(), buffer.size());
     if (Crc32(buffer.data(), buffer.size()) != entry.crc) {
-      errors[t] = "checksum mismatch";
+      error = "checksum mismatch";
       return;
     }
-    errors[t] = DecompressExact(contexts.local().dctx, buffer.data(), buffer.size(), entry.raw,
-                                store.tiles_[t]);
+    if (direct(t)) {
+      error = DecompressExact(contexts.local().dctx, buffer.data(), buffer.size(), entry.raw,
+                              store.tiles_[t - first]);
+      return;
+    }
+    auto& raw = raws.local();
+    error = DecompressExact(contexts.local().dctx, buffer.data(), buffer.size(), entry.raw, raw);
+    if (!error.empty()) return;
+    const uint64_t tile_first = t * kTileVariants;
+    const size_t src_row = static_cast<size_t>(entry.raw / std::max<uint64_t>(n_samples, 1));
+    uint64_t lo = std::max(begin, tile_first);
+    const uint64_t hi = std::min(end, tile_first + kTileVariants);
+    while (lo < hi) {  // at most two pieces: the range's tiles need not start at tile boundaries
+      const uint64_t k = (lo - begin) / kTileVariants;
+      const uint64_t piece_end = std::min(hi, begin + (k + 1) * kTileVariants);
+      const size_t src_at = static_cast<size_t>((lo - tile_first) / 4);
+      const size_t dst_at = static_cast<size_t>((lo - begin - k * kTileVariants) / 4);
+      const size_t bytes = static_cast<size_t>((piece_end - lo + 3) / 4);
+      const size_t dst_row = static_cast<size_t>(out_row_bytes(k));
+      uint8_t* dst = store.tiles_[k].data();
+      for (uint64_t i = 0; i < n_samples; ++i)
+        std::memcpy(dst + i * dst_row + dst_at, raw.data() + i * src_row + src_at, bytes);
+      lo = piece_end;
+    }
   });
-  for (uint64_t t = 0; t < n_tiles; ++t) {
-    if (!errors[t].empty())
-      throw FormatError(path + ": " + TileName(t, n_tiles) + " is corrupted (" + errors[t] + ")" +
-                        kRebuildHint);
+  for (uint64_t t = first; t <= last; ++t) {
+    if (!errors[t - first].empty())
+      throw FormatError(path + ": " + TileName(t, n_tiles) + " is corrupted (" +
+                        errors[t - first] + ")" + kRebuildHint);
   }
-  store.finished_ = true;
+  // A range ending inside a byte: clear the codes past its end, as a store built with only
+  // these variants has them.
+  if (n_out % 4 != 0) {
+    auto& tile = store.tiles_.back();
+    const size_t row = static_cast<size_t>(out_row_bytes(out_tiles - 1));
+    const uint8_t mask = static_cast<uint8_t>((1u << (2 * (n_out % 4))) - 1);
+    for (uint64_t i = 0; i < n_samples; ++i) tile[i * row + row - 1] &= mask;
+  }
   return store;
 }
 

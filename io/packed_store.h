@@ -65,8 +65,21 @@ class PackedStore {
   /// Read a store written by Save. Throws FormatError naming the file and the tile on a bad magic,
   /// truncation, or checksum mismatch; InputError when the file can't be opened.
   static PackedStore Load(const std::string& path);
+  /// Read only variants [begin, end) of a store written by Save (`begin` a multiple of 4): the
+  /// header, metadata and whole tile index are read and checked as Load does, then only the
+  /// tiles overlapping the range are read, checked and decompressed. The result holds those
+  /// variants (variant j of it is variant begin + j of the file) and their sites, and all the
+  /// samples. Tiles outside the range are not read, so their damage goes unnoticed here (the
+  /// ingest manifest's checksum of the whole file catches it). Throws as Load, and Error on a
+  /// range that is not one of the file's.
+  static PackedStore LoadVariantRange(const std::string& path, uint64_t begin, uint64_t end);
+  /// Return the variant count of the store at `path`, reading and checking only its header.
+  /// Throws InputError / FormatError as Load.
+  static uint64_t ReadNumVariants(const std::string& path);
 
  private:
+  /// Load's body: variants [begin, end), or all of them when `to_end`.
+  static PackedStore LoadRange(const std::string& path, uint64_t begin, uint64_t end, bool to_end);
 
   std::vector<std::string> sample_ids_;
   std::vector<SiteInfo> sites_;
