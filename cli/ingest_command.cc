@@ -13,6 +13,7 @@
 #include "stages/batcher.h"
 #include "stages/dist_launch.h"
 #include "stages/export.h"
+#include "stages/shard_batch_source.h"
 #include "stages/train_runner.h"
 
 namespace snpflow::cli {
@@ -49,7 +50,18 @@ int RunPipelineCommand(const Args& args, int mode_int) {
   Dataset data;
   if (!spec.data_dir.empty()) {
     // --data reuses an earlier ingest (the VCF pass is skipped), even where a config names an input.
-    data = LoadDataset(spec.data_dir);
+    // An SNP-parallel rank reads only its SNPs of the store and counts (the baseline, trained on
+    // rank 0 alone, and an export need them all).
+    if (dist_env.distributed && dist_options.parallel == "snp" && spec.baseline.empty() &&
+        !spec.run_export) {
+      const int rank = dist_env.rank, world = dist_env.world_size;
+      data = LoadDatasetRange(spec.data_dir, [rank, world](uint64_t n_variants) {
+        const SnpRange r = SnpRangeOfRank(static_cast<int64_t>(n_variants), rank, world);
+        return io::VariantRange{static_cast<uint64_t>(r.begin), static_cast<uint64_t>(r.end)};
+      });
+    } else {
+      data = LoadDataset(spec.data_dir);
+    }
   } else {
     if (in.labels_path.empty()) throw UsageError("no label file; pass --labels FILE");
     data = RunIngest(registry, in).data;

@@ -60,11 +60,25 @@ double SampleStd(const std::vector<double>& v) {
   return std::sqrt(s / static_cast<double>(v.size() - 1));
 }
 
+/// Copy the file `from` to `to` atomically, streamed in 1 MiB pieces (bounded memory).
+void CopyFileAtomic(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  if (!in) throw InputError("cannot open '" + from + "'; is this a `snpflow ingest` directory?");
+  io::AtomicFile file(to);
+  std::vector<char> buffer(size_t{1} << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    file.Write(buffer.data(), static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) throw InputError("cannot read '" + from + "'");
+  file.Commit();
+}
+
 // What training needs beyond a consistent data set (CheckDataset): something to train on.
 void CheckTrainable(const Dataset& data) {
   CheckDataset(data, "train");
   if (data.samples.size() == 0) throw InputError("train: the data set has no samples");
-  if (data.store.num_variants() == 0) throw InputError("train: the data set has no variants");
+  if (data.total_variants() == 0) throw InputError("train: the data set has no variants");
 }
 
 std::string MetricsLine(const std::string& model, int fold, const EpochMetrics& m) {
@@ -145,7 +159,7 @@ std::string SummaryJson(const TrainSummary& sum, const TrainRunOptions& options,
                         const Dataset& data, const RunContext& ctx) {
   JsonObject o = SummaryFields(sum, options.hide_test);
   o.Add("n_samples", static_cast<int64_t>(data.samples.size()))
-      .Add("n_snps", static_cast<int64_t>(data.store.num_variants()))
+      .Add("n_snps", static_cast<int64_t>(data.total_variants()))
       .Add("n_classes", static_cast<int64_t>(data.samples.num_classes()))
       .Add("batch_size", options.batcher.batch_size)
       .Add("seed", static_cast<uint64_t>(ctx.seed))
@@ -356,7 +370,8 @@ namespace {
 
 void PrintTable(const TrainSummary& sum, const TrainRunOptions& options, const Dataset& data) {
   std::printf("\n%s: %zu samples, %zu SNPs, %zu classes, %lld parameters\n",
-              options.model.c_str(), data.samples.size(), data.store.num_variants(),
+              options.model.c_str(), data.samples.size(),
+              static_cast<size_t>(data.total_variants()),
               data.samples.num_classes(), static_cast<long long>(sum.n_params));
   const TrainSummary* base = sum.baseline.empty() ? nullptr : &sum.baseline.front();
   const std::string base_head = base != nullptr ? base->model.substr(0, 12) : "";
@@ -416,7 +431,10 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
   if (writer) {
     lock.emplace(io::DirLock::Acquire(out, "snpflow train"));  // creates `out`
     ingest_here = InvalidateTrainOutputs(out);
-    WriteVariantTable(data.store.sites(), data.counts, out + "/variants.tsv");
+    if (data.partial)  // the ingest's own variants.tsv (the same table, verified on load)
+      CopyFileAtomic(data.variants_tsv, out + "/variants.tsv");
+    else
+      WriteVariantTable(data.store.sites(), data.counts, out + "/variants.tsv");
     std::string classes_txt;
     for (const auto& c : samples.class_names) classes_txt += c + "\n";
     io::WriteFileAtomic(out + "/classes.txt", classes_txt);
@@ -432,9 +450,17 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
   sum.model = options.model;
   BatcherOptions batcher = options.batcher;
   batcher.codes = trainer.wants_genotype_codes();
-  // SNP-parallel: this rank's SNP range (the runner still reads the whole store and counts).
+  // SNP-parallel: this rank's SNP range `snps` of all `total`. The data set holds either every
+  // SNP or (LoadDatasetRange) a range that contains the rank's: `local` is the rank's range in
+  // the loaded store, counts and fold statistics.
   const bool snp_parallel = options.comm != nullptr && options.snp_parallel;
-  SnpRange snps{0, static_cast<int64_t>(data.store.num_variants())};
+  const int64_t total = static_cast<int64_t>(data.total_variants());
+  const int64_t loaded_begin = data.partial ? static_cast<int64_t>(data.variant_begin) : 0;
+  if (data.partial && !snp_parallel)
+    throw Error("train: the data set holds only SNPs " + std::to_string(loaded_begin) + ".. of " +
+                std::to_string(total) + " (LoadDatasetRange), which only --dist.parallel snp "
+                "can train on (internal error; please report it)");
+  SnpRange snps{0, total};
   if (snp_parallel) {
     const int world = options.comm->world_size();
     if (!trainer.supports_snp_parallel())
@@ -442,11 +468,18 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
                         "' cannot split its first layer over SNPs; use --model dietnet, or "
                         "--dist.parallel data");
     if ((snps.end + 3) / 4 < world)  // else some rank's range is empty
-      throw InputError("--dist.parallel snp: " + std::to_string(data.store.num_variants()) +
+      throw InputError("--dist.parallel snp: " + std::to_string(total) +
                        " SNPs cannot be split over " + std::to_string(world) +
                        " ranks (ranges start at multiples of 4); use fewer ranks");
     snps = SnpRangeOfRank(snps.end, options.comm->rank(), world);
   }
+  const SnpRange local{snps.begin - loaded_begin, snps.end - loaded_begin};
+  if (local.begin < 0 || local.end > static_cast<int64_t>(data.store.num_variants()))
+    throw Error("train: this rank's SNPs " + std::to_string(snps.begin) + ".." +
+                std::to_string(snps.end) + " are not all in the loaded SNPs " +
+                std::to_string(loaded_begin) + ".." +
+                std::to_string(loaded_begin + static_cast<int64_t>(data.store.num_variants())) +
+                " (internal error; please report it)");
 
   for (int fold : folds) {
     FoldStats stats = ComputeFoldStats(data.counts, fold);
@@ -477,17 +510,17 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
     std::vector<uint16_t> rank_counts;  // SNP-parallel: this rank's rows of train_counts
     if (snp_parallel) {
       for (auto* source : {&train, &valid})
-        source->SetSnpRange(static_cast<size_t>(snps.begin), static_cast<size_t>(snps.end));
+        source->SetSnpRange(static_cast<size_t>(local.begin), static_cast<size_t>(local.end));
       if (auto* store_test = dynamic_cast<StoreBatchSource*>(test.get()))
-        store_test->SetSnpRange(static_cast<size_t>(snps.begin), static_cast<size_t>(snps.end));
+        store_test->SetSnpRange(static_cast<size_t>(local.begin), static_cast<size_t>(local.end));
       else
-        test = std::make_unique<EmptyBatchSource>(snps.end - snps.begin);
+        test = std::make_unique<EmptyBatchSource>(local.end - local.begin);
       const size_t per = n_classes * 4;  // counts per SNP of one partition
       const size_t all = static_cast<size_t>(stats.n_snps) * per;
       for (size_t k = 0; k < train_parts.size(); ++k)
         rank_counts.insert(rank_counts.end(),
-                           train_counts.begin() + k * all + snps.begin * per,
-                           train_counts.begin() + k * all + snps.end * per);
+                           train_counts.begin() + k * all + local.begin * per,
+                           train_counts.begin() + k * all + local.end * per);
     }
     FoldInputs in;
     in.fold = fold;
@@ -506,14 +539,14 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
     in.output_dir = writer ? out + "/fold_" + std::to_string(fold) : "";
     std::unique_ptr<ShardedBatchSource> train_shard, valid_shard;
     if (snp_parallel) {
-      const size_t at = static_cast<size_t>(snps.begin);
-      in.n_snps = snps.end - snps.begin;
+      const size_t at = static_cast<size_t>(local.begin);
+      in.n_snps = local.end - local.begin;
       in.embedding += at * 4 * n_classes;
       in.means += at;
       in.stds += at;
       in.train_counts = rank_counts.data();
       in.snp_begin = snps.begin;
-      in.snp_total = static_cast<int64_t>(stats.n_snps);
+      in.snp_total = total;
       in.comm = options.comm;
     } else if (options.comm != nullptr) {
       const int rank = options.comm->rank(), world = options.comm->world_size();
