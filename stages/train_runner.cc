@@ -640,6 +640,12 @@ TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOp
     std::printf("distributed: %d ranks; rank 0 passed %.3f MB to collectives\n",
                 options.comm->world_size(),
                 static_cast<double>(options.comm->bytes_communicated()) / 1e6);
+  if (!ctx.quiet && data.partial)
+    std::printf("distributed: this rank loaded SNPs %llu..%llu of %llu (%zu bytes of packed "
+                "genotypes)\n",
+                static_cast<unsigned long long>(data.variant_begin),
+                static_cast<unsigned long long>(data.variant_begin + data.store.num_variants()),
+                static_cast<unsigned long long>(data.variant_total), data.store.memory_bytes());
   return sum;
 }
 

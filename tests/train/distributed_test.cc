@@ -554,6 +554,29 @@ TEST_F(DistributedCli, SnpParallelRanksGiveTheSinglyTrainedPredictions) {
   }
 }
 
+// Each SNP-parallel rank reads only its SNPs of the ingest (LoadDatasetRange); rank 0, which
+// writes, copies the ingest's variants.tsv (all SNPs) and reports every SNP in summary.json.
+TEST_F(DistributedCli, SnpParallelRankLoadsOnlyItsSnps) {
+  testing::TempDir dir;
+  const std::string out = dir / "S";
+  auto runs = LaunchRanks(dir, 2, [&](int r) {
+    return "train --data " + Data() + " --train-folds 0 --train.epochs 1 --threads 1"
+           " --dist.parallel snp -o " + (r == 0 ? out : out + "_rank1");
+  });
+  for (int r = 0; r < 2; ++r) ASSERT_EQ(runs[r].exit_code, 0) << runs[r].err;
+  const SnpRange range = SnpRangeOfRank(1500, 0, 2);
+  ASSERT_EQ(range.end, 748);
+  // 300 samples x 748 SNPs: tile 0 of the range holds 748 / 4 = 187 bytes a row.
+  const std::string out0 = testing::ReadFile(dir / "rank0.out");
+  EXPECT_NE(out0.find("distributed: this rank loaded SNPs 0..748 of 1500 (56100 bytes of packed "
+                      "genotypes)"),
+            std::string::npos)
+      << out0;
+  EXPECT_NE(out0.find(", 1500 SNPs, "), std::string::npos) << out0;
+  EXPECT_EQ(testing::ReadFile(out + "/variants.tsv"), testing::ReadFile(Data() + "/variants.tsv"));
+  EXPECT_NE(testing::ReadFile(out + "/summary.json").find("\"n_snps\": 1500"), std::string::npos);
+}
+
 TEST_F(DistributedCli, SnpParallelRefusesWhatItCannotSplit) {
   testing::TempDir dir;
   auto mlp = LaunchRanks(dir, 2, [&](int) {
