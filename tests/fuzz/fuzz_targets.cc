@@ -2,10 +2,12 @@
 
 #include <htslib/hts.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include "io/npy.h"
 #include "io/packed_store.h"
@@ -80,6 +82,20 @@ std::string RunStore(const uint8_t* data, size_t size, const std::string& scratc
     store.ReadRow(i, row.data());
     out.append(reinterpret_cast<const char*>(row.data()), row.size());
   }
+  // What Load accepts, LoadVariantRange reads the same, for ranges at and off tile boundaries.
+  const size_t n = store.num_variants();
+  const size_t mid = n / 2 / 4 * 4;
+  for (auto [b, e] : {std::pair<size_t, size_t>{mid, n}, {0, mid}, {n / 4 * 4, n}}) {
+    io::PackedStore part = io::PackedStore::LoadVariantRange(path, b, e);
+    if (part.num_variants() != e - b || part.sites().size() != e - b)
+      throw std::logic_error("LoadVariantRange: wrong size for [" + std::to_string(b) + ", " +
+                             std::to_string(e) + ")");
+    for (size_t i = 0; i < store.num_samples(); ++i)
+      for (size_t j = b; j < e; ++j)
+        if (part.code(i, j - b) != store.code(i, j))
+          throw std::logic_error("LoadVariantRange: code (" + std::to_string(i) + ", " +
+                                 std::to_string(j) + ") differs from Load's");
+  }
   return out;
 }
 
@@ -97,6 +113,17 @@ std::string RunNpy(const uint8_t* data, size_t size, const std::string& scratch_
   for (uint64_t d : array.shape) out += " " + std::to_string(d);
   out += "\n";
   out.append(reinterpret_cast<const char*>(array.data.data()), array.data.size());
+  // What ReadNpy accepts, ReadNpyRows reads the same: the second half of the rows.
+  if (!array.shape.empty()) {
+    const uint64_t rows = array.shape[0], half = rows / 2;
+    const io::NpyArray part = io::ReadNpyRows(path, half, rows);
+    const size_t row = rows == 0 ? 0 : array.data.size() / rows;
+    if (part.dtype != array.dtype || part.shape[0] != rows - half ||
+        !std::equal(part.data.begin(), part.data.end(), array.data.begin() + half * row,
+                    array.data.end()))
+      throw std::logic_error("ReadNpyRows: rows [" + std::to_string(half) + ", " +
+                             std::to_string(rows) + ") differ from ReadNpy's");
+  }
   return out;
 }
 
