@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <cstring>
 #include <set>
 #include <memory>
@@ -21,6 +20,7 @@
 
 #include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
+#include "pipeline/progress.h"
 
 namespace snpflow::io {
 
@@ -398,12 +398,6 @@ SiteColumns ParseSiteColumns(const char* line, size_t len, size_t columns) {
 namespace {
 
 std::string Site(const std::string& chrom, int64_t pos) { return chrom + ":" + std::to_string(pos); }
-
-double ThreadCpuSeconds() {
-  struct timespec t {};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 
 // Check the order of a record read in input order (the serial source is the only place that
 // sees that order). Return nullptr to keep it, or its skip reason when the policy says skip;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -111,8 +110,8 @@ std::string SmallClassWarning(const SampleTable& table, const std::string& label
 
 namespace {
 
-// A block stage that forwards to `inner` and adds the time each Process call takes (summed over
-// the threads that run it) to `seconds`: the per-stage times of ingest.json.
+// A block stage that forwards to `inner` and adds the thread CPU time of each Process call
+// (summed over the threads that run it) to `seconds`: the per-stage times of ingest.json.
 class TimedStage : public BlockStage {
  public:
   explicit TimedStage(std::unique_ptr<BlockStage> inner) : inner_(std::move(inner)) {
@@ -120,11 +119,9 @@ class TimedStage : public BlockStage {
   }
   void Init(const RunContext& ctx) override { inner_->Init(ctx); }
   void Process(VariantBlock& block) const override {
-    const auto start = std::chrono::steady_clock::now();
+    const double start = ThreadCpuSeconds();
     inner_->Process(block);
-    nanos_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now() - start)
-                                        .count());
+    nanos_ += static_cast<uint64_t>((ThreadCpuSeconds() - start) * 1e9);
   }
   Concurrency concurrency() const override { return inner_->concurrency(); }
   double seconds() const { return static_cast<double>(nanos_.load()) * 1e-9; }
@@ -320,7 +317,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
                        (spec.input.regions.empty() ? "" : " in the regions " + spec.input.regions));
     for (auto& s : sinks) s->Finalize(ctx);
     const double finalize_seconds = progress.seconds() - graph_seconds;
-    // Seconds in each block stage, summed over the threads that ran it (CPU-like, not wall).
+    // CPU seconds in each block stage, summed over the threads that ran it.
     JsonObject stage_seconds;
     for (const auto& s : stages) stage_seconds.Add(s->label(), s->seconds());
     WriteSampleTable(ctx.samples, spec.output_dir);
@@ -358,6 +355,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
         .Add("source_seconds", source->read_seconds())
         .Add("source_cpu_seconds", source->read_cpu_seconds())
         .Add("store_tail_seconds", store->tail_seconds())
+        .Add("store_tail_cpu_seconds", store->tail_cpu_seconds())
         .Add("stage_seconds", stage_seconds)
         .Add("finalize_seconds", finalize_seconds)
         .Add("fingerprint", fingerprint);

@@ -6,6 +6,7 @@
 
 #include "io/atomic_file.h"
 #include "pipeline/error.h"
+#include "pipeline/progress.h"
 #include "stages/ingest_sinks.h"
 #include "stages/register_builtin.h"
 
@@ -73,6 +74,7 @@ void StoreSink::Init(RunContext& ctx) {
 
 void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ThreadCpuSeconds();
   const size_t stride = counts_->stride();
   std::vector<io::SiteInfo> sites;
   sites.reserve(block.size());
@@ -97,6 +99,7 @@ void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
   }
   kept_ += sites.size();
   tail_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  tail_cpu_seconds_ += ThreadCpuSeconds() - cpu_start;
 }
 
 void StoreSink::Finalize(RunContext& ctx) {
