@@ -64,7 +64,8 @@ stages() {
 import json, sys
 j = json.load(open(sys.argv[1] + "/ingest.json"))
 n = max(j["records"], 1)
-st = " ".join(f"{k}={v:.2f}" for k, v in j.get("stage_seconds", {}).items())
+st = " ".join(f"{k[:-12]}={v:.2f}" for k, v in j.items()
+              if k.endswith("_cpu_seconds") and k not in ("source_cpu_seconds", "store_tail_cpu_seconds"))
 print(f"records={j['records']} total={j['seconds']:.2f} graph={j['graph_seconds']:.2f} "
       f"source={j['source_seconds']:.2f} (own CPU {j.get('source_cpu_seconds', 0):.2f} s = "
       f"{1e6 * j.get('source_cpu_seconds', 0) / n:.2f} us/record) {st} "

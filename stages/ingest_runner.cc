@@ -317,9 +317,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
                        (spec.input.regions.empty() ? "" : " in the regions " + spec.input.regions));
     for (auto& s : sinks) s->Finalize(ctx);
     const double finalize_seconds = progress.seconds() - graph_seconds;
-    // CPU seconds in each block stage, summed over the threads that ran it.
-    JsonObject stage_seconds;
-    for (const auto& s : stages) stage_seconds.Add(s->label(), s->seconds());
+
     WriteSampleTable(ctx.samples, spec.output_dir);
 
     IngestResult result;
@@ -356,9 +354,10 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
         .Add("source_cpu_seconds", source->read_cpu_seconds())
         .Add("store_tail_seconds", store->tail_seconds())
         .Add("store_tail_cpu_seconds", store->tail_cpu_seconds())
-        .Add("stage_seconds", stage_seconds)
         .Add("finalize_seconds", finalize_seconds)
         .Add("fingerprint", fingerprint);
+    // CPU seconds in each block stage, summed over the threads that ran it: "<label>_cpu_seconds".
+    for (const auto& s : stages) summary.Add(s->label() + "_cpu_seconds", s->seconds());
     std::vector<std::string> stage_names;
     for (auto& s : stages) stage_names.push_back(JsonString(s->label()));
     for (auto& s : sinks) stage_names.push_back(JsonString(s->label()));
