@@ -626,8 +626,9 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
   if (im.text_reader != nullptr) return ReadTextBlock(block);
   auto raw = std::make_shared<RawRecords>();
   raw->header = im.header;
-  // Two blocks' worth waiting for reuse covers a block being read while another is given back.
-  if (im.pool == nullptr) im.pool = std::make_shared<RecordPool>(2 * options_.block_variants);
+  // One block's worth waiting for reuse: a block given back serves the next block read (more
+  // would only hold memory: ~2 bytes per sample per record for GT alone).
+  if (im.pool == nullptr) im.pool = std::make_shared<RecordPool>(options_.block_variants);
   raw->pool = im.pool;
   raw->records.reserve(options_.block_variants);
   block.variants.clear();
