@@ -425,11 +425,17 @@ bool RawAlleles(const bcf1_t* rec, std::string* alleles) {
     if (n == 15) {
       if (p >= end) return false;
       const int type = *p & 0xf;
-      const int bytes = type == BCF_BT_INT8 ? 1 : type == BCF_BT_INT16 ? 2 : type == BCF_BT_INT32 ? 4 : 0;
-      if (bytes == 0 || end - p - 1 < bytes) return false;
-      if (bytes == 1) { int8_t v; std::memcpy(&v, p + 1, 1); n = v; }
-      else if (bytes == 2) { int16_t v; std::memcpy(&v, p + 1, 2); n = v; }
-      else { int32_t v; std::memcpy(&v, p + 1, 4); n = v; }
+      if (type != BCF_BT_INT8 && type != BCF_BT_INT16 && type != BCF_BT_INT32) return false;
+      const int bytes = type == BCF_BT_INT8 ? 1 : type == BCF_BT_INT16 ? 2 : 4;
+      if (end - p - 1 < bytes) return false;
+      int8_t v8;
+      int16_t v16;
+      int32_t v32;
+      switch (bytes) {  // little-endian, unaligned: memcpy, never a cast pointer load
+        case 1: std::memcpy(&v8, p + 1, 1); n = v8; break;
+        case 2: std::memcpy(&v16, p + 1, 2); n = v16; break;
+        default: std::memcpy(&v32, p + 1, 4); n = v32; break;
+      }
       p += 1 + bytes;
       if (n < 0) return false;
     }
