@@ -4,7 +4,9 @@
 //  1. A record the source already skipped (`unsorted`, `duplicate`) is left alone.
 //  2. More than one ALT: skip `multi-allelic`. No ALT, or ALT "." or "*": skip `no-alt`.
 //  3. No GT field in the record: FormatError. GT bytes inconsistent with the sample count or the
-//     value type (a corrupt BCF): FormatError naming file and record.
+//     value type (a corrupt BCF): FormatError naming file and record. BCF records (vcf-parser
+//     fast) find GT by walking the raw FORMAT bytes (FindRawGt), the last GT key winning as with
+//     bcf_unpack; the same rules, codes and messages as the bcf_unpack path (vcf-parser htslib).
 //  4. Each sample's call is decoded by DecodeCall (below). The record is skipped with the reason
 //     of the first sample, in column order, whose call cannot be decoded: `invalid-allele`,
 //     `not-diploid`, or `haploid` (only with --decode-gt.haploid skip-record).
