@@ -425,9 +425,17 @@ void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_
     if (open_tile_.empty()) open_tile_.assign(n * kFullTileBytes, 0);
     const size_t take = std::min(count - done, size_t{kTileVariants} - open_count_);
     uint8_t* const tile_end = open_tile_.data() + open_tile_.size();
-    for (size_t i = 0; i < n; ++i)
-      SpliceCodes(packed + i * row, done, take, open_tile_.data() + i * kFullTileBytes,
-                  open_count_, tile_end);
+    // Both positions on a byte boundary (every block of the store sink whose kept count is a
+    // multiple of 4, e.g. all kept): whole bytes are copied (the tile's bytes there are still
+    // zero), the codes of a last partial byte spliced.
+    const size_t whole = done % 4 == 0 && open_count_ % 4 == 0 ? take / 4 : 0;
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t* dst = open_tile_.data() + i * kFullTileBytes;
+      if (whole > 0) std::memcpy(dst + open_count_ / 4, packed + i * row + done / 4, whole);
+      if (4 * whole < take)
+        SpliceCodes(packed + i * row, done + 4 * whole, take - 4 * whole, dst,
+                    open_count_ + 4 * whole, tile_end);
+    }
     open_count_ += take;
     done += take;
     if (open_count_ == kTileVariants) {

@@ -353,6 +353,29 @@ TEST(PackedStoreTest, BackgroundCompressionWritesTheSameFile) {
     EXPECT_EQ(ReadFile(dir / "background5.snpf"), ReadFile(dir / "plain5.snpf")) << threads;
     ExpectCodes(PackedStore::Load(dir / "background.snpf"), n_samples, n_variants, codes);
   }
+  // Runs on byte boundaries (whole bytes copied), with a partial last byte, and across tiles.
+  PackedStore aligned(SampleIds(n_samples));
+  const size_t runs[] = {1024, 1024, 8, 3, 5, 1020, 7, 4, 100};
+  std::vector<uint8_t> packed;
+  size_t v = 0;
+  for (size_t count : runs) {
+    count = std::min(count, n_variants - v);
+    std::vector<const uint8_t*> variants;
+    std::vector<SiteInfo> sites;
+    for (size_t k = 0; k < count; ++k) {
+      variants.push_back(&codes[(v + k) * n_samples]);
+      sites.push_back(Site(v + k));
+    }
+    PackedStore::PackCodes(variants.data(), count, n_samples, packed);
+    aligned.AppendPacked(sites.data(), count, packed.data());
+    v += count;
+  }
+  ASSERT_EQ(v, n_variants);
+  aligned.Finish();
+  aligned.Save(dir / "aligned.snpf", 3);
+  EXPECT_EQ(ReadFile(dir / "aligned.snpf"), ReadFile(dir / "plain.snpf"));
+  ExpectCodes(aligned, n_samples, n_variants, codes);
+
   PackedStore late(SampleIds(2));
   const uint8_t two[2] = {0, 1};
   late.AppendVariant(Site(0), two);
