@@ -4,11 +4,12 @@
 # ExcHet, then AF/AC/AN per super-population), then time in the same run, on BCF and VCF.gz:
 #   bcftools view -Ou -o /dev/null  (decode only: the floor for any VCF/BCF reader)
 #   plink2 --make-pgen              (the usual genotype import)
-#   snpflow ingest                  (decode, filter, count, store, counts; default fast VCF parser)
-#   snpflow ingest --decode-gt.vcf-parser htslib   (VCF.gz only: htslib's serial parser)
-# Prints wall seconds, peak RSS (/usr/bin/time -v), bytes written, the ratios to bcftools and
-# plink2 on the same input, and snpflow's per-stage times from ingest.json. REPEAT=2 runs the
-# whole set twice (timings on a shared machine are noisy: compare ratios within one run).
+#   snpflow ingest                  (decode, filter, count, store, counts; default fast paths)
+#   snpflow ingest --decode-gt.vcf-parser htslib   (htslib's vcf_parse / bcf_unpack: reference)
+# Prints wall and CPU seconds, peak RSS (/usr/bin/time -v), bytes written, the ratios to bcftools
+# and plink2 on the same input, and snpflow's per-stage times from ingest.json. REPEAT=2 runs the
+# whole set twice (timings on a shared machine are noisy: compare ratios within one run). Run it
+# on an otherwise idle machine, not under nice: it measures wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -29,21 +30,49 @@ if [ ! -s info.bcf ]; then
   echo "adding 1000 Genomes-like INFO fields ..." >&2
   awk 'NR > 1 { print $1 "\t" $3 }' sim.panel > super_pops.txt
   bcftools +fill-tags sim.bcf -Ou -- -t AN,AC,AF,MAF,HWE,ExcHet |
-    bcftools +fill-tags -Ob -o info.bcf -- -S super_pops.txt -t AF,AC,AN
-  bcftools view --threads "$THREADS" -Oz -o info.vcf.gz info.bcf
+    bcftools +fill-tags -Ob -o info.bcf.tmp -- -S super_pops.txt -t AF,AC,AN
+  mv info.bcf.tmp info.bcf
+fi
+if [ ! -s info.vcf.gz ]; then
+  echo "writing info.vcf.gz ..." >&2
+  bcftools view --threads "$THREADS" -Oz -o info.vcf.gz.tmp info.bcf
+  mv info.vcf.gz.tmp info.vcf.gz
 fi
 
-measure() {  # name input out_dir command...: prints "name input seconds rss_mb written_mb"
+measure() {  # name input out_dir command...: "name input wall_s cpu_s rss_mb written_mb"
   local name=$1 input=$2 out=$3
   shift 3
-  rm -rf "$out"
+  rm -rf "$out"*
+  sync
   /usr/bin/time -v -o time.txt "$@" >/dev/null 2>cmd.err || { echo "$name failed:" >&2; cat cmd.err >&2; exit 1; }
-  local secs rss written
+  local secs cpu rss written
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' time.txt)
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' time.txt)
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' time.txt)
   written=0
-  [ -e "$out" ] && written=$(du -sbc $out* 2>/dev/null | tail -1 | awk '{printf "%.0f", $1/1048576}')
-  echo "$name $input $secs $rss $written"
+  if [ -e "$out" ] || compgen -G "$out.*" >/dev/null; then
+    written=$(du -sbc "$out"* 2>/dev/null | tail -1 | awk '{printf "%.0f", $1/1048576}')
+  fi
+  echo "$name $input $secs $cpu $rss $written"
+}
+
+# snpflow's per-stage seconds from ingest.json: the serial reader (wall, and its own CPU per
+# record), the parallel stages (CPU seconds summed over threads), the ordered store tail (wall and
+# CPU), the writes after the graph (wall).
+stages() {
+  python3 - "$1" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1] + "/ingest.json"))
+n = max(j["records"], 1)
+st = " ".join(f"{k[:-12]}={v:.2f}" for k, v in j.items()
+              if k.endswith("_cpu_seconds") and k not in ("source_cpu_seconds", "store_tail_cpu_seconds"))
+print(f"records={j['records']} total={j['seconds']:.2f} graph={j['graph_seconds']:.2f} "
+      f"source={j['source_seconds']:.2f} (own CPU {j.get('source_cpu_seconds', 0):.2f} s = "
+      f"{1e6 * j.get('source_cpu_seconds', 0) / n:.2f} us/record) {st} "
+      f"store-tail={j['store_tail_seconds']:.2f} (CPU {j.get('store_tail_cpu_seconds', 0):.2f}) "
+      f"writes={j.get('finalize_seconds', 0):.2f} "
+      f"fallback_records={j.get('fallback_records', 0)}")
+EOF
 }
 
 for run in $(seq "$REPEAT"); do
@@ -55,19 +84,21 @@ for run in $(seq "$REPEAT"); do
       measure "plink2-make-pgen" $input plink plink2 --$fmt info.$input --make-pgen --out plink --threads "$THREADS" --memory 4000
     fi
     measure "snpflow-ingest" $input out-$fmt "$SNPFLOW" ingest info.$input --labels sim.panel -o out-$fmt --threads "$THREADS" -q --force
-    tr ',' '\n' < out-$fmt/ingest.json | grep -E '"(graph_seconds|source_seconds|store_tail_seconds|records|fallback_records)"' |
-      tr -d ' "' | tr '\n' ' ' > stages-$fmt.txt
+    stages out-$fmt > stages-$fmt.txt
+    measure "snpflow-ingest-htslib" $input out-htslib-$fmt "$SNPFLOW" ingest info.$input --labels sim.panel -o out-htslib-$fmt --threads "$THREADS" -q --force --decode-gt.vcf-parser htslib
+    stages out-htslib-$fmt > stages-htslib-$fmt.txt
+    cmp -s out-$fmt/store.snpf out-htslib-$fmt/store.snpf || { echo "stores differ ($input)" >&2; exit 1; }
   done
-  measure "snpflow-ingest-htslib" vcf.gz out-htslib "$SNPFLOW" ingest info.vcf.gz --labels sim.panel -o out-htslib --threads "$THREADS" -q --force --decode-gt.vcf-parser htslib
+  cmp -s out-bcf/store.snpf out-vcf/store.snpf || { echo "BCF and VCF.gz stores differ" >&2; exit 1; }
 } > results.txt
 
-echo "# $SAMPLES samples x $SNPS SNPs, --threads $THREADS, $(nproc) cores"
+echo "# $SAMPLES samples x $SNPS SNPs, --threads $THREADS, $(nproc) cores, $(date -u +%Y-%m-%d)"
 echo "# run $run of $REPEAT; $(uptime | sed 's/.*load/load/')"
-printf "%-22s %-7s %9s %10s %9s %9s %11s\n" tool input seconds "x bcftools" "x plink2" "peak MB" "written MB"
+printf "%-22s %-7s %8s %7s %10s %9s %8s %11s\n" tool input "wall s" "CPU s" "x bcftools" "x plink2" "peak MB" "written MB"
 awk '{ if ($1=="bcftools-view-Ou") base[$2]=$3; if ($1=="plink2-make-pgen") pl[$2]=$3; rows[NR]=$0 }
      END { for (i=1;i<=NR;i++) { split(rows[i],f," ");
-             printf "%-22s %-7s %9.2f %10.2f %9s %9d %11d\n", f[1], f[2], f[3], f[3]/base[f[2]],
-                    (f[2] in pl) ? sprintf("%.2f", f[3]/pl[f[2]]) : "-", f[4], f[5] } }' results.txt
-echo "# snpflow per stage (ingest.json): bcf: $(cat stages-bcf.txt)"
-echo "#                                  vcf.gz: $(cat stages-vcf.txt)"
+             printf "%-22s %-7s %8.2f %7.2f %10.2f %9s %8d %11d\n", f[1], f[2], f[3], f[4], f[3]/base[f[2]],
+                    (f[2] in pl) ? sprintf("%.2f", f[3]/pl[f[2]]) : "-", f[5], f[6] } }' results.txt
+echo "# every snpflow store above is byte-identical"
+for f in bcf vcf htslib-bcf htslib-vcf; do echo "# stages $f: $(cat stages-$f.txt)"; done
 done

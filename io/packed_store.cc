@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -12,6 +14,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <deque>
 #include <string_view>
 
 #include "io/atomic_file.h"
@@ -284,6 +287,61 @@ void ParseMetadata(std::string_view text, uint64_t n_samples, uint64_t n_variant
 
 PackedStore::PackedStore(std::vector<std::string> sample_ids)
     : sample_ids_(std::move(sample_ids)) {}
+// Tiles compressed while the store is built (CompressInBackground): one task per tile in an
+// arena of the store's own, results in tile order (a deque: adding one never moves the others).
+// Like the graph's arena of `threads`, it asks TBB for threads - 1 workers; with one thread the
+// tasks run when Save waits for them.
+struct PackedStore::Background {
+  struct Tile {
+    std::vector<uint8_t> bytes;
+    uint32_t crc = 0;
+    std::string error;  // zstd's failure, reported by Save with the path
+  };
+  int level;
+  tbb::task_arena arena;
+  tbb::task_group group;
+  tbb::enumerable_thread_specific<CompressContext> contexts;
+  std::deque<Tile> tiles;
+
+  Background(int level, int threads)
+      : level(level), arena(std::max(threads, 1)), contexts(level) {}
+  ~Background() { Wait(); }
+  // Compress `size` bytes at `data` (a tile's buffer: it stays put until the store is destroyed).
+  void Submit(const uint8_t* data, size_t size) {
+    Tile* tile = &tiles.emplace_back();
+    arena.execute([&] {
+      group.run([this, tile, data, size] {
+        tile->bytes.resize(ZSTD_compressBound(size));
+        const size_t n = ZSTD_compress2(contexts.local().cctx, tile->bytes.data(),
+                                        tile->bytes.size(), data, size);
+        if (ZSTD_isError(n)) {
+          tile->error = std::string("zstd failed: ") + ZSTD_getErrorName(n);
+          tile->bytes = std::vector<uint8_t>();
+          return;
+        }
+        tile->bytes.resize(n);
+        tile->bytes.shrink_to_fit();  // held until Save: keep only the compressed size
+        tile->crc = Crc32(tile->bytes.data(), n);
+      });
+    });
+  }
+  void Wait() {
+    arena.execute([&] { group.wait(); });
+  }
+};
+
+void PackedStore::CompressInBackground(int level, int threads) {
+  if (!tiles_.empty() || open_count_ > 0)
+    throw Error("PackedStore::CompressInBackground called after the first variant");
+  background_ = std::make_unique<Background>(level, threads);
+}
+
+void PackedStore::CloseTile(std::vector<uint8_t> tile) {
+  tiles_.push_back(std::move(tile));
+  if (background_ != nullptr) background_->Submit(tiles_.back().data(), tiles_.back().size());
+}
+
+PackedStore::PackedStore() = default;
 PackedStore::PackedStore(PackedStore&&) noexcept = default;
 PackedStore& PackedStore::operator=(PackedStore&&) noexcept = default;
 PackedStore::~PackedStore() = default;
@@ -368,13 +426,21 @@ void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_
     if (open_tile_.empty()) open_tile_.assign(n * kFullTileBytes, 0);
     const size_t take = std::min(count - done, size_t{kTileVariants} - open_count_);
     uint8_t* const tile_end = open_tile_.data() + open_tile_.size();
-    for (size_t i = 0; i < n; ++i)
-      SpliceCodes(packed + i * row, done, take, open_tile_.data() + i * kFullTileBytes,
-                  open_count_, tile_end);
+    // Both positions on a byte boundary (every block of the store sink whose kept count is a
+    // multiple of 4, e.g. all kept): whole bytes are copied (the tile's bytes there are still
+    // zero), the codes of a last partial byte spliced.
+    const size_t whole = done % 4 == 0 && open_count_ % 4 == 0 ? take / 4 : 0;
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t* dst = open_tile_.data() + i * kFullTileBytes;
+      if (whole > 0) std::memcpy(dst + open_count_ / 4, packed + i * row + done / 4, whole);
+      if (4 * whole < take)
+        SpliceCodes(packed + i * row, done + 4 * whole, take - 4 * whole, dst,
+                    open_count_ + 4 * whole, tile_end);
+    }
     open_count_ += take;
     done += take;
     if (open_count_ == kTileVariants) {
-      tiles_.push_back(std::move(open_tile_));
+      CloseTile(std::move(open_tile_));
       open_tile_ = std::vector<uint8_t>();
       open_count_ = 0;
     }
@@ -390,7 +456,7 @@ void PackedStore::Finish() {
     std::vector<uint8_t> tile(n * bytes);
     for (size_t i = 0; i < n; ++i)
       std::memcpy(tile.data() + i * bytes, open_tile_.data() + i * kFullTileBytes, bytes);
-    tiles_.push_back(std::move(tile));
+    CloseTile(std::move(tile));
   }
   // Release the capacity too (`= {}` would keep it).
   open_tile_ = std::vector<uint8_t>();
@@ -459,13 +525,29 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
   std::string index(n_tiles * kIndexEntryBytes, '\0');
   file.Write(index);
 
+  uint64_t offset = index_offset + index.size();
+  index.clear();
+  if (background_ != nullptr && background_->level == zstd_level) {
+    // Compressed while the store was built: only write them.
+    background_->Wait();
+    for (size_t t = 0; t < n_tiles; ++t) {
+      const Background::Tile& tile = background_->tiles[t];
+      if (!tile.error.empty())
+        throw Error("cannot write '" + path + "': " + TileName(t, n_tiles) + ": " + tile.error);
+      file.Write(tile.bytes.data(), tile.bytes.size());
+      PutU64(index, offset);
+      PutU64(index, tile.bytes.size());
+      PutU64(index, tiles_[t].size());
+      PutU32(index, tile.crc);
+      offset += tile.bytes.size();
+    }
+  }
   tbb::enumerable_thread_specific<CompressContext> contexts(zstd_level);
   constexpr size_t kBatchTiles = 32;
   std::vector<std::vector<uint8_t>> compressed(std::min(n_tiles, kBatchTiles));
   std::vector<uint32_t> crcs(compressed.size());
-  uint64_t offset = index_offset + index.size();
-  index.clear();
-  for (size_t begin = 0; begin < n_tiles; begin += kBatchTiles) {
+  const size_t first = background_ != nullptr && background_->level == zstd_level ? n_tiles : 0;
+  for (size_t begin = first; begin < n_tiles; begin += kBatchTiles) {
     const size_t end = std::min(n_tiles, begin + kBatchTiles);
     tbb::parallel_for(begin, end, [&](size_t t) {
       auto& out = compressed[t - begin];

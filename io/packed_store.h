@@ -23,7 +23,7 @@ class PackedStore {
   /// Variants per tile; a full tile holds kTileVariants/4 = 256 bytes per sample.
   static constexpr uint32_t kTileVariants = 1024;
 
-  PackedStore() = default;
+  PackedStore();
   explicit PackedStore(std::vector<std::string> sample_ids);
   PackedStore(PackedStore&&) noexcept;
   PackedStore& operator=(PackedStore&&) noexcept;
@@ -44,6 +44,10 @@ class PackedStore {
                         std::vector<uint8_t>& out);
   /// Flush the last partial tile. Call once after the last AppendVariant.
   void Finish();
+  /// Compress each tile with zstd at `level` as soon as it is complete (AppendPacked, Finish), in
+  /// a task arena of `threads` threads of its own, while the caller goes on appending; Save at the
+  /// same level then only writes the compressed tiles. Call before the first append.
+  void CompressInBackground(int level, int threads);
 
   size_t num_samples() const { return sample_ids_.size(); }
   size_t num_variants() const { return sites_.size(); }
@@ -89,6 +93,12 @@ class PackedStore {
   std::vector<uint8_t> open_tile_;
   size_t open_count_ = 0;  // variants in open_tile_
   bool finished_ = false;
+  /// CompressInBackground's tasks and their results. Declared last: destroyed first, waiting
+  /// for its tasks, which read tiles_.
+  struct Background;
+  std::unique_ptr<Background> background_;
+  /// Move the open tile (full, or cut to its variants by Finish) to tiles_; start its compression.
+  void CloseTile(std::vector<uint8_t> tile);
 };
 
 }  // namespace snpflow::io

@@ -20,6 +20,7 @@
 
 #include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
+#include "pipeline/progress.h"
 
 namespace snpflow::io {
 
@@ -31,7 +32,7 @@ struct OrderState {
   int rid = -1;  // contig of the last kept record; -1 before the first
   int64_t pos = 0;
   uint64_t record = 0;
-  std::string site;  // "chrom:pos" of the last kept record
+  std::string chrom;  // contig name of the last kept record (its "chrom:pos" is built on demand)
   std::unordered_map<int, std::pair<uint64_t, std::string>> ended;  // rid -> (last record, site)
   std::vector<std::pair<std::string, uint64_t>> here;  // "REF\tALT" -> record, at (rid, pos)
 };
@@ -50,7 +51,9 @@ struct VcfSource::Impl {
   kstring_t line = {0, 0, nullptr};
   bool vcf_text = false;
   bool bgzf_input = false;  // BGZF-compressed (VCF.gz or BCF): has an EOF marker
-  std::string last_site;  // "chr:pos" of the last good record, for error messages
+  // The last good record of the htslib path, for error messages ("chrom:pos" built on demand).
+  std::string last_chrom;
+  int64_t last_pos = 0;
   OrderState order;
   std::set<std::string> warned_contigs;  // contigs added to the header, warned about once
   std::unordered_set<uint64_t> region_records;  // -r: offsets of the records already read
@@ -58,6 +61,7 @@ struct VcfSource::Impl {
   std::unique_ptr<VcfTextBlockReader> text_reader;  // the fast path's line splitter
   std::unordered_map<std::string, int> text_contigs;  // contig name -> number, for order checks
   bool text_done = false;  // the fast path met an error: no further block
+  std::shared_ptr<RecordPool> pool;  // the htslib path's records, reused across blocks
 
   ~Impl() {
     if (itr != nullptr) hts_itr_destroy(itr);
@@ -251,6 +255,7 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
   if (options.threads > 0) hts_set_threads(im.fp, options.threads);
   im.header = std::make_shared<VcfHeader>();
   im.header->path = path;
+  im.header->bcf = fmt->format == bcf;
   im.header->hdr = bcf_hdr_read(im.fp);
   if (im.header->hdr == nullptr) {
     std::string duplicate = src->regular_file_ ? DuplicateInChromLine(ReadChromLine(path)) : "";
@@ -405,62 +410,121 @@ const char* CheckOrderOf(OrderState& st, const VcfSourceOptions& options, int ri
                          const std::string& chrom, int64_t pos, std::string alleles,
                          uint64_t record_no);
 
+// "REF\tALT1,ALT2" of a BCF record read from its raw shared bytes (ID, then n_allele typed
+// strings), as bcf_unpack(BCF_UN_STR) would give them (each string ends at its first NUL), without
+// unpacking: the serial reader leaves the unpack to the parallel decode-gt. Returns false when the
+// bytes are not what bcf_read's record check lets through (then the caller unpacks).
+bool RawAlleles(const bcf1_t* rec, std::string* alleles) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(rec->shared.s);
+  const uint8_t* end = p + rec->shared.l;
+  // One typed string: a type byte (BCF_BT_CHAR, length in the high nibble or 15 + a typed int).
+  auto next = [&](const char** text, size_t* len) {
+    if (p >= end || (*p & 0xf) != BCF_BT_CHAR) return false;
+    int64_t n = *p >> 4;
+    ++p;
+    if (n == 15) {
+      if (p >= end) return false;
+      const int type = *p & 0xf;
+      if (type != BCF_BT_INT8 && type != BCF_BT_INT16 && type != BCF_BT_INT32) return false;
+      const int bytes = type == BCF_BT_INT8 ? 1 : type == BCF_BT_INT16 ? 2 : 4;
+      if (end - p - 1 < bytes) return false;
+      int8_t v8;
+      int16_t v16;
+      int32_t v32;
+      switch (bytes) {  // little-endian, unaligned: memcpy, never a cast pointer load
+        case 1: std::memcpy(&v8, p + 1, 1); n = v8; break;
+        case 2: std::memcpy(&v16, p + 1, 2); n = v16; break;
+        default: std::memcpy(&v32, p + 1, 4); n = v32; break;
+      }
+      p += 1 + bytes;
+      if (n < 0) return false;
+    }
+    if (static_cast<uint64_t>(n) > static_cast<uint64_t>(end - p)) return false;
+    *text = reinterpret_cast<const char*>(p);
+    *len = strnlen(*text, static_cast<size_t>(n));
+    p += n;
+    return true;
+  };
+  const char* text;
+  size_t len;
+  if (!next(&text, &len)) return false;  // ID
+  alleles->clear();
+  for (int a = 0; a < rec->n_allele; ++a) {
+    if (!next(&text, &len)) return false;
+    if (a == 1) *alleles += '\t';
+    if (a > 1) *alleles += ',';
+    alleles->append(text, len);
+  }
+  if (rec->n_allele == 1) *alleles += '\t';
+  return true;
+}
+
 const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* rec,
                        const std::string& chrom, int64_t pos, uint64_t record_no) {
-  const std::string here = "'" + options.path + "': record " + std::to_string(record_no) + " (" +
-                           Site(chrom, pos) + ")";
-  if (bcf_unpack(rec, BCF_UN_STR) < 0)
-    throw FormatError(here + " cannot be unpacked (corrupt record); check the file with "
-                      "`bcftools view " + options.path + " > /dev/null`");
-  std::string alleles = rec->n_allele > 0 ? rec->d.allele[0] : "";
-  alleles += '\t';
-  for (int a = 1; a < rec->n_allele; ++a) (alleles += a > 1 ? "," : "") += rec->d.allele[a];
+  std::string alleles;
+  // vcf-parser htslib: bcf_unpack here as before (the differential tests' reference).
+  if (!options.fast_text || !RawAlleles(rec, &alleles)) {
+    if (bcf_unpack(rec, BCF_UN_STR) < 0)
+      throw FormatError("'" + options.path + "': record " + std::to_string(record_no) + " (" +
+                        Site(chrom, pos) + ") cannot be unpacked (corrupt record); check the file "
+                        "with `bcftools view " + options.path + " > /dev/null`");
+    alleles = rec->n_allele > 0 ? rec->d.allele[0] : "";
+    alleles += '\t';
+    for (int a = 1; a < rec->n_allele; ++a) (alleles += a > 1 ? "," : "") += rec->d.allele[a];
+  }
   return CheckOrderOf(st, options, rec->rid, chrom, pos, std::move(alleles), record_no);
 }
 
 // The order rules on a record's contig (any stable number per contig name), POS and "REF\tALT".
+// Messages are built only when a rule is broken: this runs serially for every record.
 const char* CheckOrderOf(OrderState& st, const VcfSourceOptions& options, int rid,
                          const std::string& chrom, int64_t pos, std::string alleles,
                          uint64_t record_no) {
   const std::string& path = options.path;
   const auto skip_or_throw = [&](VcfSourceOptions::OrderPolicy policy, const char* reason,
-                                 const std::string& message) -> const char* {
+                                 const auto& message) -> const char* {
     if (policy == VcfSourceOptions::OrderPolicy::kSkip) return reason;
-    throw FormatError(message);
+    throw FormatError(message());
   };
-  const std::string here = "'" + path + "': record " + std::to_string(record_no) + " (" +
-                           Site(chrom, pos) + ")";
+  const auto here = [&] {
+    return "'" + path + "': record " + std::to_string(record_no) + " (" + Site(chrom, pos) + ")";
+  };
   const char* kSortHint = "; sort the file with `bcftools sort`, or skip such records with "
                           "--decode-gt.unsorted skip";
   if (rid == st.rid && pos < st.pos)
-    return skip_or_throw(options.unsorted, "unsorted",
-                         here + " comes after record " + std::to_string(st.record) + " (" +
-                             st.site + ") on the same contig: the file is not sorted by position" +
-                             kSortHint);
+    return skip_or_throw(options.unsorted, "unsorted", [&] {
+      return here() + " comes after record " + std::to_string(st.record) + " (" +
+             Site(st.chrom, st.pos) + ") on the same contig: the file is not sorted by position" +
+             kSortHint;
+    });
   if (rid != st.rid) {
     auto it = st.ended.find(rid);
     if (it != st.ended.end())
-      return skip_or_throw(options.unsorted, "unsorted",
-                           here + " is on contig '" + chrom + "', which ended at record " +
-                               std::to_string(it->second.first) + " (" + it->second.second +
-                               ") before another contig began: the records of a contig must be "
-                               "contiguous" + kSortHint);
-    if (st.rid >= 0) st.ended[st.rid] = {st.record, st.site};
+      return skip_or_throw(options.unsorted, "unsorted", [&] {
+        return here() + " is on contig '" + chrom + "', which ended at record " +
+               std::to_string(it->second.first) + " (" + it->second.second +
+               ") before another contig began: the records of a contig must be contiguous" +
+               kSortHint;
+      });
+    if (st.rid >= 0) st.ended[st.rid] = {st.record, Site(st.chrom, st.pos)};
     st.here.clear();
+    st.chrom = chrom;
   } else if (pos != st.pos) {
     st.here.clear();
   }
   for (const auto& [key, first] : st.here)
-    if (key == alleles)
-      return skip_or_throw(options.duplicates, "duplicate",
-                           here + " repeats record " + std::to_string(first) + " (same CHROM, POS, "
-                           "REF and ALT); remove duplicates with `bcftools norm -d exact`, or skip "
-                           "them with --decode-gt.duplicates skip");
+    if (key == alleles) {
+      const uint64_t earlier = first;
+      return skip_or_throw(options.duplicates, "duplicate", [&] {
+        return here() + " repeats record " + std::to_string(earlier) + " (same CHROM, POS, REF "
+               "and ALT); remove duplicates with `bcftools norm -d exact`, or skip them with "
+               "--decode-gt.duplicates skip";
+      });
+    }
   st.here.emplace_back(std::move(alleles), record_no);
   st.rid = rid;
   st.pos = pos;
   st.record = record_no;
-  st.site = Site(chrom, pos);
   return nullptr;
 }
 
@@ -518,7 +582,6 @@ bool VcfSource::ReadTextBlock(VariantBlock& block) {
       dropped.push_back(nullptr);
       text->SetPendingError(i, /*after_parse=*/true, e.what());
     }
-    im.last_site = Site(site.chrom, site.pos);
     Variant v;
     v.record = record_no;
     v.chrom = std::move(site.chrom);
@@ -555,17 +618,25 @@ bool VcfSource::ReadTextBlock(VariantBlock& block) {
 }
 
 bool VcfSource::ReadBlock(VariantBlock& block) {
-  struct Timer {  // adds the call's duration to read_seconds_, also when it throws
+  struct Timer {  // adds the call's wall and thread CPU time to the totals, also when it throws
     double& total;
+    double& cpu_total;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    double cpu_start = ThreadCpuSeconds();
     ~Timer() {
       total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      cpu_total += ThreadCpuSeconds() - cpu_start;
     }
-  } timer{read_seconds_};
+  } timer{read_seconds_, read_cpu_seconds_};
   Impl& im = *impl_;
   if (im.text_reader != nullptr) return ReadTextBlock(block);
   auto raw = std::make_shared<RawRecords>();
   raw->header = im.header;
+  // One block's worth waiting for reuse: a block given back serves the next block read (more
+  // would only hold memory: ~2 bytes per sample per record for GT alone).
+  if (im.pool == nullptr) im.pool = std::make_shared<RecordPool>(options_.block_variants);
+  raw->pool = im.pool;
+  raw->records.reserve(options_.block_variants);
   block.variants.clear();
   block.counted.clear();
   std::vector<const char*> dropped;
@@ -577,7 +648,9 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
       w += " (data line " + std::to_string(record_no) + " after the header)";
     return w;
   };
-  auto after_last = [&]() { return im.last_site.empty() ? "" : ", after " + im.last_site; };
+  auto after_last = [&]() {
+    return im.last_chrom.empty() ? "" : ", after " + Site(im.last_chrom, im.last_pos);
+  };
   auto corrupt = [&](uint64_t record_no) {
     return FormatError(where(record_no) + after_last() +
                        " is malformed or the file is truncated/corrupt; check it with "
@@ -585,7 +658,8 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
   };
   while (raw->records.size() < options_.block_variants) {
     const uint64_t record_no = records_ + 1;
-    bcf1_t* rec = bcf_init();
+    bcf1_t* rec = im.pool->Take();
+    if (rec == nullptr) throw Error("out of memory reading '" + path() + "'");
     raw->records.push_back(rec);  // owned by raw from here on, also when we throw
     SiteColumns site;
     // Parse one line of VCF text in im.line after validating CHROM and POS: returns htslib's
@@ -653,7 +727,8 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
     }
     if (ret == -1) {
       raw->records.pop_back();
-      bcf_destroy(rec);
+      std::vector<bcf1_t*> unused = {rec};
+      im.pool->Give(unused);
       // A stream (stdin, a pipe) cut at a BGZF block boundary ends cleanly; only the missing EOF
       // marker tells (regular files were checked when opened).
       if (im.bgzf_input && im.regions.empty() && im.fp->fp.bgzf->no_eof_block)
@@ -696,7 +771,8 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
     }
     ++records_;
     dropped.push_back(CheckOrder(im.order, options_, rec, site.chrom, site.pos, record_no));
-    im.last_site = Site(site.chrom, site.pos);
+    if (im.last_chrom != site.chrom) im.last_chrom = site.chrom;
+    im.last_pos = site.pos;
     Variant v;
     v.record = record_no;
     v.chrom = std::move(site.chrom);

@@ -28,7 +28,9 @@ struct VcfSourceOptions {
   bool quiet = false;  // no warnings on stderr (e.g. a contig missing from the header)
   /// VCF text read front to back (no -r): hand on blocks of text lines that decode-gt parses in
   /// parallel (io/vcf_line_parser), instead of htslib's serial vcf_parse of every field. The
-  /// source still checks CHROM, POS and the record order, serially (see ReadBlock).
+  /// source still checks CHROM, POS and the record order, serially (see ReadBlock). For BCF:
+  /// the order check reads REF/ALT from the record's raw bytes, leaving bcf_unpack to decode-gt
+  /// (false: bcf_unpack(BCF_UN_STR) here, the reference of the differential tests).
   bool fast_text = true;
 };
 
@@ -64,6 +66,9 @@ class VcfSource : public BlockSource {
   uint64_t fallback_records() const;
   /// Seconds spent in ReadBlock (the graph's serial source), waits for decompression included.
   double read_seconds() const { return read_seconds_; }
+  /// CPU seconds of the calling thread in ReadBlock: the serial reader's own work, without its
+  /// waits (BGZF blocks decompressed by htslib's threads are not counted).
+  double read_cpu_seconds() const { return read_cpu_seconds_; }
 
  private:
   VcfSource() = default;
@@ -77,6 +82,7 @@ class VcfSource : public BlockSource {
   uint64_t file_size_ = 0;
   bool regular_file_ = false;
   double read_seconds_ = 0;
+  double read_cpu_seconds_ = 0;
 };
 
 }  // namespace snpflow::io

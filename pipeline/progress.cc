@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 
 namespace snpflow {
 
@@ -28,6 +29,12 @@ void Progress::Done(const std::string& line) {
   if (quiet_) return;
   std::fprintf(stderr, tty_ && printed_ ? "\r[%s] %s\033[K\n" : "[%s] %s\n", what_.c_str(),
                line.c_str());
+}
+
+double ThreadCpuSeconds() {
+  struct timespec t {};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 }  // namespace snpflow

@@ -23,4 +23,8 @@ class Progress {
   bool printed_ = false;
 };
 
+/// CPU seconds used so far by the calling thread (CLOCK_THREAD_CPUTIME_ID): per-stage times that
+/// stay meaningful on a loaded machine, where wall time also counts the waits for a core.
+double ThreadCpuSeconds();
+
 }  // namespace snpflow

@@ -4,7 +4,9 @@
 //  1. A record the source already skipped (`unsorted`, `duplicate`) is left alone.
 //  2. More than one ALT: skip `multi-allelic`. No ALT, or ALT "." or "*": skip `no-alt`.
 //  3. No GT field in the record: FormatError. GT bytes inconsistent with the sample count or the
-//     value type (a corrupt BCF): FormatError naming file and record.
+//     value type (a corrupt BCF): FormatError naming file and record. BCF records (vcf-parser
+//     fast) find GT by walking the raw FORMAT bytes (FindRawGt), the last GT key winning as with
+//     bcf_unpack; the same rules, codes and messages as the bcf_unpack path (vcf-parser htslib).
 //  4. Each sample's call is decoded by DecodeCall (below). The record is skipped with the reason
 //     of the first sample, in column order, whose call cannot be decoded: `invalid-allele`,
 //     `not-diploid`, or `haploid` (only with --decode-gt.haploid skip-record).
@@ -33,8 +35,9 @@ void DecodeGtOptions::Declare(OptionSet<DecodeGtOptions>& o) {
   o.Add("duplicates", &DecodeGtOptions::duplicates,
         "a record repeating chrom:pos:ref:alt: error, or skip (counted as duplicate)");
   o.Add("vcf-parser", &DecodeGtOptions::vcf_parser,
-        "VCF text: fast (parallel line parser, htslib for unusual lines) or htslib (htslib's "
-        "serial vcf_parse for every line); -r and BCF always use htslib");
+        "fast (VCF text: parallel line parser, htslib for unusual lines; BCF: GT read from the "
+        "record's raw FORMAT bytes) or htslib (VCF text: htslib's serial vcf_parse for every "
+        "line; BCF: bcf_unpack of every FORMAT field); -r on VCF text always uses htslib");
 }
 
 namespace {
@@ -251,6 +254,90 @@ bool GtBytesConsistent(const bcf_fmt_t& fmt, size_t n_samples) {
   return static_cast<uint64_t>(fmt.p_len) >= static_cast<uint64_t>(n_samples) * fmt.size;
 }
 
+// Where FindRawGt found the GT field of a BCF record's FORMAT block.
+struct RawGt {
+  const uint8_t* p = nullptr;  // the first sample's values
+  int type = 0;                // BCF_BT_INT8, _INT16 or _INT32 when consistent
+  int64_t n = 0;               // values per sample
+  uint64_t available = 0;      // bytes from p to the end of the FORMAT block
+};
+enum class RawGtStatus { kFound, kAbsent, kCorrupt };
+
+// Read a BCF typed integer (a type byte, then an int8/16/32 value, little-endian) at `p`, within
+// [p, end), as htslib's bcf_dec_typed_int1_safe does (the count nibble of the type byte is not
+// looked at). Advances `p`. Returns false when the bytes run out or the type is not an integer.
+bool ReadTypedInt(const uint8_t*& p, const uint8_t* end, int64_t* value) {
+  if (end - p < 1) return false;
+  const int type = *p & 0xf;
+  const int bytes = GtValueBytes(type);
+  if (bytes == 0 || end - p - 1 < bytes) return false;
+  switch (type) {
+    case BCF_BT_INT8: *value = LoadValue<int8_t>(p + 1); break;
+    case BCF_BT_INT16: *value = LoadValue<int16_t>(p + 1); break;
+    default: *value = LoadValue<int32_t>(p + 1); break;
+  }
+  p += 1 + bytes;
+  return true;
+}
+
+// Read a BCF type descriptor (type in the low nibble, count in the high one, or 15 and a typed
+// integer count) as bcf_dec_size_safe does. Returns false when it runs out or the count is < 0.
+bool ReadTypeAndCount(const uint8_t*& p, const uint8_t* end, int* type, int64_t* n) {
+  if (end - p < 1) return false;
+  *type = *p & 0xf;
+  if ((*p >> 4) != 15) {
+    *n = *p >> 4;
+    ++p;
+    return true;
+  }
+  ++p;
+  return ReadTypedInt(p, end, n) && *n >= 0;
+}
+
+// Bytes of one value of BCF type `type` (htslib's bcf_type_shift): 0 for a type a FORMAT value
+// cannot have (bcf_read refuses such records).
+int FormatValueBytes(int type) {
+  switch (type) {
+    case BCF_BT_NULL: return 0;
+    case BCF_BT_INT8: case BCF_BT_CHAR: return 1;
+    case BCF_BT_INT16: return 2;
+    case BCF_BT_INT32: case BCF_BT_FLOAT: return 4;
+    default: return -1;
+  }
+}
+
+// Find FORMAT/GT in a BCF record's raw FORMAT block (`indiv`, `len` bytes as bcf_read left them:
+// n_fmt fields, each a typed-integer key, a type descriptor and n_sample x count values) without
+// bcf_unpack. Like htslib's unpacked fields seen by DecodeRecord, the LAST field with key `gt_id`
+// wins. Every length is checked against `len` before it is used (a crafted record must never
+// make this read past the block): kCorrupt when a field does not fit, kAbsent when no GT.
+RawGtStatus FindRawGt(const uint8_t* indiv, size_t len, int n_fmt, uint64_t n_sample, int gt_id,
+                      RawGt* gt) {
+  const uint8_t* p = indiv;
+  const uint8_t* end = indiv + len;
+  bool found = false;
+  for (int k = 0; k < n_fmt; ++k) {
+    int64_t key = 0, n = 0;
+    int type = 0;
+    if (!ReadTypedInt(p, end, &key) || !ReadTypeAndCount(p, end, &type, &n))
+      return RawGtStatus::kCorrupt;
+    const int width = FormatValueBytes(type);
+    if (width < 0) return RawGtStatus::kCorrupt;
+    // n < 2^31 and n_sample < 2^24 (BCF's field widths): no overflow in 64 bits.
+    const uint64_t bytes = static_cast<uint64_t>(n) * static_cast<uint64_t>(width) * n_sample;
+    if (bytes > static_cast<uint64_t>(end - p)) return RawGtStatus::kCorrupt;
+    if (key == gt_id) {
+      found = true;
+      gt->p = p;
+      gt->type = type;
+      gt->n = n;
+      gt->available = static_cast<uint64_t>(end - p);
+    }
+    p += bytes;
+  }
+  return found ? RawGtStatus::kFound : RawGtStatus::kAbsent;
+}
+
 HaploidPolicy HaploidPolicyOf(const std::string& value) {
   if (value == "missing") return HaploidPolicy::kMissing;
   if (value == "skip-record") return HaploidPolicy::kSkipRecord;
@@ -259,7 +346,8 @@ HaploidPolicy HaploidPolicyOf(const std::string& value) {
 
 class DecodeGtStage : public BlockStage {
  public:
-  explicit DecodeGtStage(const DecodeGtOptions& options) : haploid_(HaploidPolicyOf(options.haploid)) {
+  explicit DecodeGtStage(const DecodeGtOptions& options)
+      : haploid_(HaploidPolicyOf(options.haploid)), raw_gt_(options.vcf_parser == "fast") {
     ValidateDecodeGtOptions(options);
     Pairs();
   }
@@ -273,7 +361,7 @@ class DecodeGtStage : public BlockStage {
       DecodeText(*raw->text, header, block, &haploid_calls);
     } else {
       for (size_t i = 0; i < block.size(); ++i)
-        DecodeRecord(raw->records[i], header, block, i, &haploid_calls);
+        DecodeRecord(raw->records[i], header, block, i, &haploid_calls, raw_gt_ && header.bcf);
     }
     if (haploid_calls > 0)
       block.Count(haploid_ == HaploidPolicy::kHom ? kHaploidAsHom : kHaploidAsMissing,
@@ -284,15 +372,16 @@ class DecodeGtStage : public BlockStage {
 
  private:
   // Decode htslib record `rec` into variant i of `block` (chrom, pos and order skips come from
-  // the source): site fields, codes, skip reason; adds the haploid calls converted.
+  // the source): site fields, codes, skip reason; adds the haploid calls converted. `raw_gt`:
+  // find GT by walking the record's raw FORMAT bytes (FindRawGt) instead of bcf_unpack's
+  // BCF_UN_FMT; both give the same codes, skips and errors (tests/io/bcf_raw_gt_test.cc).
   void DecodeRecord(bcf1_t* rec, const io::VcfHeader& header, VariantBlock& block, size_t i,
-                    uint64_t* haploid_calls) const {
+                    uint64_t* haploid_calls, bool raw_gt) const {
     Variant& v = block.variants[i];
     // chrom and pos come from the source: it reads the header serially, and htslib may add a
     // contig to the header there while this stage runs on other blocks.
-    if (bcf_unpack(rec, BCF_UN_STR | BCF_UN_FMT) < 0)
-      throw FormatError(Where(header, v) + " cannot be unpacked (corrupt record); check the "
-                        "file with `bcftools view " + header.path + " > /dev/null`");
+    if (bcf_unpack(rec, raw_gt ? BCF_UN_STR : BCF_UN_STR | BCF_UN_FMT) < 0)
+      throw CorruptRecord(header, v);
     v.id = rec->d.id != nullptr ? rec->d.id : ".";
     v.ref = rec->n_allele > 0 ? rec->d.allele[0] : "";
     v.alt.clear();
@@ -310,34 +399,62 @@ class DecodeGtStage : public BlockStage {
       block.Drop(i, kNoAlt);
       return;
     }
-    const bcf_fmt_t* fmt = nullptr;
-    for (int k = 0; k < rec->n_fmt; ++k)
-      if (rec->d.fmt[k].id == header.gt_id) fmt = &rec->d.fmt[k];
-    if (fmt == nullptr || fmt->p == nullptr)
-      throw FormatError(Where(header, v) +
-                        " has no GT field; snpflow needs a diploid GT call for every sample "
-                        "(drop such records with `bcftools view -i 'GT!=\"mis\"'` or fix them)");
-    if (!GtBytesConsistent(*fmt, block.n_samples))
+    RawGt gt;
+    bool consistent = false;
+    if (raw_gt) {
+      switch (FindRawGt(reinterpret_cast<const uint8_t*>(rec->indiv.s), rec->indiv.l, rec->n_fmt,
+                        rec->n_sample, header.gt_id, &gt)) {
+        case RawGtStatus::kAbsent: throw NoGt(header, v);
+        case RawGtStatus::kCorrupt: throw CorruptRecord(header, v);
+        case RawGtStatus::kFound: break;
+      }
+      const int bytes = GtValueBytes(gt.type);
+      consistent = bytes != 0 && gt.n > 0 &&
+                   gt.available >= static_cast<uint64_t>(block.n_samples) *
+                                       static_cast<uint64_t>(gt.n) * static_cast<uint64_t>(bytes);
+    } else {
+      const bcf_fmt_t* fmt = nullptr;
+      for (int k = 0; k < rec->n_fmt; ++k)
+        if (rec->d.fmt[k].id == header.gt_id) fmt = &rec->d.fmt[k];
+      if (fmt == nullptr || fmt->p == nullptr) throw NoGt(header, v);
+      consistent = GtBytesConsistent(*fmt, block.n_samples);
+      gt.p = fmt->p;
+      gt.type = fmt->type;
+      gt.n = fmt->n;
+    }
+    if (!consistent)
       throw FormatError(Where(header, v) + " has a GT field whose size does not match its " +
                         std::to_string(block.n_samples) + " samples (the record is corrupt); "
                         "check the file with `bcftools view " + header.path + " > /dev/null`");
     uint8_t* codes = block.codes_of(i);
+    const int width = static_cast<int>(gt.n);
     RecordResult r;
-    switch (fmt->type) {
+    switch (gt.type) {
       case BCF_BT_INT8:
-        r = fmt->n == 2
-                ? DecodeInt8Diploid(fmt->p, block.n_samples, haploid_, codes)
-                : DecodeAll<int8_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+        r = width == 2
+                ? DecodeInt8Diploid(gt.p, block.n_samples, haploid_, codes)
+                : DecodeAll<int8_t>(gt.p, width, block.n_samples, rec->n_allele, haploid_, codes);
         break;
       case BCF_BT_INT16:
-        r = DecodeAll<int16_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+        r = DecodeAll<int16_t>(gt.p, width, block.n_samples, rec->n_allele, haploid_, codes);
         break;
       default:
-        r = DecodeAll<int32_t>(fmt->p, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
+        r = DecodeAll<int32_t>(gt.p, width, block.n_samples, rec->n_allele, haploid_, codes);
         break;
     }
     if (r.skip != nullptr) block.Drop(i, r.skip);
     else *haploid_calls += r.haploid_calls;
+  }
+
+  static FormatError CorruptRecord(const io::VcfHeader& header, const Variant& v) {
+    return FormatError(Where(header, v) + " cannot be unpacked (corrupt record); check the file "
+                       "with `bcftools view " + header.path + " > /dev/null`");
+  }
+
+  static FormatError NoGt(const io::VcfHeader& header, const Variant& v) {
+    return FormatError(Where(header, v) +
+                       " has no GT field; snpflow needs a diploid GT call for every sample "
+                       "(drop such records with `bcftools view -i 'GT!=\"mis\"'` or fix them)");
   }
 
   // The fast path: parse each text line (io/vcf_line_parser), htslib for the lines it declines,
@@ -413,7 +530,7 @@ class DecodeGtStage : public BlockStage {
       throw FormatError(io::SampleColumnsMessage(
           header.path, record_no, site.chrom + ":" + std::to_string(site.pos), rec->n_sample,
           block.n_samples));
-    DecodeRecord(rec, header, block, i, haploid_calls);
+    DecodeRecord(rec, header, block, i, haploid_calls, /*raw_gt=*/false);
   }
 
   // "'file': record N (chrom:pos)" for error messages.
@@ -423,6 +540,7 @@ class DecodeGtStage : public BlockStage {
   }
 
   HaploidPolicy haploid_;
+  bool raw_gt_;  // BCF records: GT from the raw FORMAT bytes (vcf-parser fast), else bcf_unpack
 };
 
 }  // namespace

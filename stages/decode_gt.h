@@ -20,8 +20,10 @@ struct DecodeGtOptions {
   std::string unsorted = "error";
   /// A record repeating an earlier record's chrom:pos:ref:alt: "error" or "skip" (`duplicate`).
   std::string duplicates = "error";
-  /// VCF text: "fast" (snpflow's parallel line parser, htslib's vcf_parse for unusual lines) or
-  /// "htslib" (vcf_parse for every line, serially in the source). -r and BCF always use htslib.
+  /// "fast": VCF text by snpflow's parallel line parser (htslib's vcf_parse for unusual lines),
+  /// BCF GT read from each record's raw FORMAT bytes in parallel. "htslib": VCF text by vcf_parse
+  /// for every line, serially in the source; BCF GT through bcf_unpack of every FORMAT field.
+  /// -r on VCF text always uses htslib. Both give the same outputs and errors.
   std::string vcf_parser = "fast";
   static void Declare(OptionSet<DecodeGtOptions>& o);
 };

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -108,6 +109,27 @@ std::string SmallClassWarning(const SampleTable& table, const std::string& label
 }
 
 namespace {
+
+// A block stage that forwards to `inner` and adds the thread CPU time of each Process call
+// (summed over the threads that run it) to `seconds`: the per-stage times of ingest.json.
+class TimedStage : public BlockStage {
+ public:
+  explicit TimedStage(std::unique_ptr<BlockStage> inner) : inner_(std::move(inner)) {
+    set_label(inner_->label());
+  }
+  void Init(const RunContext& ctx) override { inner_->Init(ctx); }
+  void Process(VariantBlock& block) const override {
+    const double start = ThreadCpuSeconds();
+    inner_->Process(block);
+    nanos_ += static_cast<uint64_t>((ThreadCpuSeconds() - start) * 1e9);
+  }
+  Concurrency concurrency() const override { return inner_->concurrency(); }
+  double seconds() const { return static_cast<double>(nanos_.load()) * 1e-9; }
+
+ private:
+  std::unique_ptr<BlockStage> inner_;
+  mutable std::atomic<uint64_t> nanos_{0};
+};
 
 OptionValues OptionsOf(const IngestSpec& spec, const std::string& label) {
   auto it = spec.options.find(label);
@@ -215,19 +237,24 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
                                   "pipeline; add it to [pipeline] stages or remove the options");
   }
   // Build every stage first: a bad option fails before any work.
-  std::vector<std::unique_ptr<BlockStage>> stages;
+  std::vector<std::unique_ptr<TimedStage>> stages;
   std::vector<std::unique_ptr<BlockSink>> sinks;
-  stages.push_back(registry.Make<BlockStage>("decode-gt", OptionsOf(spec, "decode-gt"), "decode-gt"));
+  auto timed = [](std::unique_ptr<BlockStage> stage) {
+    return std::make_unique<TimedStage>(std::move(stage));
+  };
+  stages.push_back(
+      timed(registry.Make<BlockStage>("decode-gt", OptionsOf(spec, "decode-gt"), "decode-gt")));
   for (const StageRef& ref : spec.stages) {
     const StageInfo& info = registry.Get(ref.name);
     if (info.role == StageRole::kBlock)
-      stages.push_back(registry.Make<BlockStage>(ref.name, OptionsOf(spec, ref.label), ref.label));
+      stages.push_back(
+          timed(registry.Make<BlockStage>(ref.name, OptionsOf(spec, ref.label), ref.label)));
     else if (info.role == StageRole::kSink)
       sinks.push_back(registry.Make<BlockSink>(ref.name, OptionsOf(spec, ref.label), ref.label));
     else
       throw ConfigError("stage '" + ref.name + "' is a trainer; set it with [pipeline] trainer");
   }
-  stages.push_back(registry.Make<BlockStage>("count", OptionsOf(spec, "count"), "count"));
+  stages.push_back(timed(registry.Make<BlockStage>("count", OptionsOf(spec, "count"), "count")));
   auto store_stage = registry.Make<BlockSink>("store", OptionsOf(spec, "store"), "store");
   auto* store = dynamic_cast<StoreSink*>(store_stage.get());
   sinks.push_back(std::move(store_stage));
@@ -289,6 +316,8 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
       throw InputError("'" + spec.input.path + "' contains no variant records" +
                        (spec.input.regions.empty() ? "" : " in the regions " + spec.input.regions));
     for (auto& s : sinks) s->Finalize(ctx);
+    const double finalize_seconds = progress.seconds() - graph_seconds;
+
     WriteSampleTable(ctx.samples, spec.output_dir);
 
     IngestResult result;
@@ -322,8 +351,13 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
         .Add("vcf_parser", source->fast_text() ? "fast" : "htslib")
         .Add("fallback_records", source->fallback_records())
         .Add("source_seconds", source->read_seconds())
+        .Add("source_cpu_seconds", source->read_cpu_seconds())
         .Add("store_tail_seconds", store->tail_seconds())
+        .Add("store_tail_cpu_seconds", store->tail_cpu_seconds())
+        .Add("finalize_seconds", finalize_seconds)
         .Add("fingerprint", fingerprint);
+    // CPU seconds in each block stage, summed over the threads that ran it: "<label>_cpu_seconds".
+    for (const auto& s : stages) summary.Add(s->label() + "_cpu_seconds", s->seconds());
     std::vector<std::string> stage_names;
     for (auto& s : stages) stage_names.push_back(JsonString(s->label()));
     for (auto& s : sinks) stage_names.push_back(JsonString(s->label()));

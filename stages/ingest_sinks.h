@@ -51,6 +51,8 @@ class StoreSink : public BlockSink {
   uint64_t kept() const { return kept_; }
   /// Seconds spent in Sink(), the graph's ordered serial tail (splicing packed rows, counts).
   double tail_seconds() const { return tail_seconds_; }
+  /// The same tail's thread CPU seconds (its work, without waits for a core).
+  double tail_cpu_seconds() const { return tail_cpu_seconds_; }
 
  private:
   StoreOptions options_;
@@ -60,6 +62,7 @@ class StoreSink : public BlockSink {
   std::unique_ptr<GenotypeCounts> counts_;
   mutable uint64_t kept_ = 0;
   mutable double tail_seconds_ = 0;
+  mutable double tail_cpu_seconds_ = 0;
 };
 
 }  // namespace snpflow

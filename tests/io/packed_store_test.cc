@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -317,6 +318,68 @@ TEST(PackedStore, AppendPackedBlocksEqualsAppendingVariantByVariant) {
   ExpectCodes(blocks, n, total, codes);
   blocks.Save(dir / "b.snpf");
   EXPECT_EQ(ReadFile(dir / "a.snpf"), ReadFile(dir / "b.snpf"));
+}
+
+// Tiles compressed in the background as they fill give the same file as Save compressing them;
+// at another level Save compresses again; the store reads back either way.
+TEST(PackedStoreTest, BackgroundCompressionWritesTheSameFile) {
+  TempDir dir;
+  const size_t n_samples = 37, n_variants = 3 * PackedStore::kTileVariants + 123;
+  const std::vector<uint8_t> codes = RandomCodes(n_samples, n_variants, 7);
+  const PackedStore plain = Build(n_samples, n_variants, codes);
+  plain.Save(dir / "plain.snpf", 3);
+  plain.Save(dir / "plain5.snpf", 5);
+  for (int threads : {1, 2}) {
+    PackedStore background(SampleIds(n_samples));
+    background.CompressInBackground(3, threads);
+    // Appended in uneven runs, as the store sink does, so that tiles fill mid-run.
+    std::vector<uint8_t> packed;
+    for (size_t v = 0; v < n_variants;) {
+      const size_t count = std::min<size_t>(n_variants - v, 1 + (v * 7) % 700);
+      std::vector<const uint8_t*> variants;
+      std::vector<SiteInfo> sites;
+      for (size_t k = 0; k < count; ++k) {
+        variants.push_back(&codes[(v + k) * n_samples]);
+        sites.push_back(Site(v + k));
+      }
+      PackedStore::PackCodes(variants.data(), count, n_samples, packed);
+      background.AppendPacked(sites.data(), count, packed.data());
+      v += count;
+    }
+    background.Finish();
+    background.Save(dir / "background.snpf", 3);
+    EXPECT_EQ(ReadFile(dir / "background.snpf"), ReadFile(dir / "plain.snpf")) << threads;
+    background.Save(dir / "background5.snpf", 5);
+    EXPECT_EQ(ReadFile(dir / "background5.snpf"), ReadFile(dir / "plain5.snpf")) << threads;
+    ExpectCodes(PackedStore::Load(dir / "background.snpf"), n_samples, n_variants, codes);
+  }
+  // Runs on byte boundaries (whole bytes copied), with a partial last byte, and across tiles.
+  PackedStore aligned(SampleIds(n_samples));
+  const size_t runs[] = {1024, 1024, 8, 3, 5, 1020, 7, 4, 100};
+  std::vector<uint8_t> packed;
+  size_t v = 0;
+  for (size_t count : runs) {
+    count = std::min(count, n_variants - v);
+    std::vector<const uint8_t*> variants;
+    std::vector<SiteInfo> sites;
+    for (size_t k = 0; k < count; ++k) {
+      variants.push_back(&codes[(v + k) * n_samples]);
+      sites.push_back(Site(v + k));
+    }
+    PackedStore::PackCodes(variants.data(), count, n_samples, packed);
+    aligned.AppendPacked(sites.data(), count, packed.data());
+    v += count;
+  }
+  ASSERT_EQ(v, n_variants);
+  aligned.Finish();
+  aligned.Save(dir / "aligned.snpf", 3);
+  EXPECT_EQ(ReadFile(dir / "aligned.snpf"), ReadFile(dir / "plain.snpf"));
+  ExpectCodes(aligned, n_samples, n_variants, codes);
+
+  PackedStore late(SampleIds(2));
+  const uint8_t two[2] = {0, 1};
+  late.AppendVariant(Site(0), two);
+  EXPECT_THROW(late.CompressInBackground(3, 1), Error);
 }
 
 }  // namespace
