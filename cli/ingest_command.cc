@@ -47,6 +47,17 @@ int RunPipelineCommand(const Args& args, int mode_int) {
                        "then pass --data INGEST_DIR to every rank");
   }
 
+  // The trainers are built, and checked against --dist.parallel, before any data is read and
+  // before the ranks connect: a rank that fails after connecting takes the rendezvous down with
+  // it, and the others would report that instead of the real error.
+  std::unique_ptr<Trainer> trainer, baseline;
+  if (!spec.trainer.empty()) {
+    trainer = registry.Make<Trainer>(spec.trainer, spec.trainer_options, "train");
+    if (dist_env.distributed && dist_options.parallel == "snp") CheckSnpParallel(*trainer);
+    if (!spec.baseline.empty())
+      baseline = registry.Make<Trainer>(spec.baseline, spec.baseline_options, "baseline");
+  }
+
   Dataset data;
   if (!spec.data_dir.empty()) {
     // --data reuses an earlier ingest (the VCF pass is skipped), even where a config names an input.
@@ -84,17 +95,14 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     auto exporter = registry.Make<ExportStage>("export", spec.export_options, "export");
     exporter->Run(data, ctx);
   }
-  if (!spec.trainer.empty()) {
-    auto trainer = registry.Make<Trainer>(spec.trainer, spec.trainer_options, "train");
+  if (trainer != nullptr) {
     TrainRunOptions options;
     options.model = spec.trainer;
     options.batcher = BuildBatcherOptions(spec.batcher_options);
     options.folds = spec.folds_to_run;
     options.comm = comm.get();
     options.snp_parallel = dist_options.parallel == "snp";
-    std::unique_ptr<Trainer> baseline;
-    if (!spec.baseline.empty()) {
-      baseline = registry.Make<Trainer>(spec.baseline, spec.baseline_options, "baseline");
+    if (baseline != nullptr) {
       options.baseline = baseline.get();
       options.baseline_model = spec.baseline;
     }

@@ -21,7 +21,7 @@
 /* Bump on ANY layout or vtable change in the installed headers. */
 /* 2: OptionDecl::range; 3: VariantBlock::packed; 4: Batch::codes and
    Trainer::wants_genotype_codes; 5: FoldInputs::snp_begin/snp_total and
-   Trainer::supports_snp_parallel. */
+   Trainer::snp_parallel_refusal. */
 #define SNPFLOW_PLUGIN_ABI_VERSION 5
 
 /* The name of the one exported symbol, for dlsym. */

@@ -69,7 +69,7 @@ struct FoldInputs {
   /// SNP-parallel runs only (--dist.parallel snp, with comm; else both 0): this rank holds SNPs
   /// [snp_begin, snp_begin + n_snps) of snp_total. embedding, means, stds, train_counts and the
   /// batches' columns cover those SNPs only; train, valid and test yield whole batches (every
-  /// row) on every rank, in the same order. Only a trainer whose supports_snp_parallel() is true
+  /// row) on every rank, in the same order. Only a trainer whose snp_parallel_refusal() is empty
   /// gets such a fold (docs/distributed.md).
   int64_t snp_begin = 0;
   int64_t snp_total = 0;
@@ -107,8 +107,12 @@ class Trainer : public Stage {
   virtual FoldResult Train(const FoldInputs& fold) = 0;
   /// True if the trainer reads Batch::codes (naive Bayes); the batcher then unpacks them too.
   virtual bool wants_genotype_codes() const { return false; }
-  /// True if the trainer can train on a range of SNPs per rank (FoldInputs::snp_total > 0).
-  virtual bool supports_snp_parallel() const { return false; }
+  /// Empty if the trainer can train on a range of SNPs per rank (FoldInputs::snp_total > 0), else
+  /// why not and what to use instead. Asked before ranks connect, so every rank fails alike.
+  virtual std::string snp_parallel_refusal() const {
+    return "this trainer cannot split its first layer over SNPs; use --model dietnet, or "
+           "--dist.parallel data";
+  }
 };
 
 }  // namespace snpflow

@@ -463,10 +463,7 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
   SnpRange snps{0, total};
   if (snp_parallel) {
     const int world = options.comm->world_size();
-    if (!trainer.supports_snp_parallel())
-      throw ConfigError("--dist.parallel snp: trainer '" + options.model +
-                        "' cannot split its first layer over SNPs; use --model dietnet, or "
-                        "--dist.parallel data");
+    CheckSnpParallel(trainer);
     if ((snps.end + 3) / 4 < world)  // else some rank's range is empty
       throw InputError("--dist.parallel snp: " + std::to_string(total) +
                        " SNPs cannot be split over " + std::to_string(world) +
@@ -616,6 +613,11 @@ TrainSummary RunFolds(const Dataset& data, Trainer& trainer, const TrainRunOptio
 }
 
 }  // namespace
+
+void CheckSnpParallel(const Trainer& trainer) {
+  const std::string why = trainer.snp_parallel_refusal();
+  if (!why.empty()) throw ConfigError("--dist.parallel snp: " + why);
+}
 
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx) {

@@ -27,7 +27,7 @@ struct TrainRunOptions {
   Communicator* comm = nullptr;
   /// With comm: SNP-parallel instead (--dist.parallel snp): rank r holds SNPs SnpRangeOfRank(r)
   /// (stages/shard_batch_source.h), unpacks only those columns of every batch and gets every
-  /// row; the trainer must support it (Trainer::supports_snp_parallel), else ConfigError.
+  /// row; the trainer must support it (CheckSnpParallel), else ConfigError.
   bool snp_parallel = false;
   /// Tuning: the trainer gets an empty test source (EmptyBatchSource) and the test partition is
   /// never read; no predictions.tsv or confusion.tsv, and summary.json has no test metrics.
@@ -76,6 +76,10 @@ struct TrainSummary {
 /// last. Prints a summary table to stdout unless ctx.quiet. With options.baseline, trains it the
 /// same way into <output>/baseline/ and reports both. Returns the summary. With options.comm,
 /// every rank must call this with the same data and options; ranks other than 0 write nothing.
+/// --dist.parallel snp: throws ConfigError("--dist.parallel snp: <why>") unless `trainer` can
+/// train on a range of SNPs per rank (Trainer::snp_parallel_refusal).
+void CheckSnpParallel(const Trainer& trainer);
+
 TrainSummary RunTraining(const Dataset& data, Trainer& trainer, const TrainRunOptions& options,
                          RunContext& ctx);
 

@@ -412,13 +412,6 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   const bool snp_parallel = fold.comm != nullptr && fold.snp_total > 0;
   Communicator* snp_comm = snp_parallel ? fold.comm : nullptr;
   Communicator* row_comm = snp_parallel ? nullptr : fold.comm;
-  if (snp_parallel && net.kind != NetConfig::Kind::kDietNet)
-    throw ConfigError("--dist.parallel snp: trainer '" + cfg.stage +
-                      "' has a free first layer; use --model dietnet or --dist.parallel data");
-  if (snp_parallel && cfg.embedding == EmbeddingKind::kSnp2Vec)
-    throw ConfigError("--dist.parallel snp: --train.embedding snp2vec trains one autoencoder over "
-                      "all SNPs, which no rank holds; use histogram, log-freq, random or raw, or "
-                      "--dist.parallel data");
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(ctx.threads, 1);
   at::set_num_threads(threads);
   const uint64_t seed = cfg.seed > 0 ? static_cast<uint64_t>(cfg.seed) : ctx.seed;
@@ -618,8 +611,14 @@ template <class O>
 class TorchTrainer : public Trainer {
  public:
   explicit TorchTrainer(const O& options) : config_(ToConfig(options)) {}
-  bool supports_snp_parallel() const override {
-    return config_.net.kind == NetConfig::Kind::kDietNet;
+  std::string snp_parallel_refusal() const override {
+    if (config_.net.kind != NetConfig::Kind::kDietNet)
+      return "trainer '" + config_.stage + "' cannot split its first layer over SNPs; use "
+             "--model dietnet, or --dist.parallel data";
+    if (config_.embedding == EmbeddingKind::kSnp2Vec)
+      return "--train.embedding snp2vec trains one autoencoder over all SNPs, which no rank "
+             "holds; use histogram, log-freq, random or raw, or --dist.parallel data";
+    return "";
   }
   FoldResult Train(const FoldInputs& fold) override {
     return GuardTorch("trainer '" + config_.stage + "', fold " + std::to_string(fold.fold),
