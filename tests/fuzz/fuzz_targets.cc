@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -32,6 +34,35 @@ std::string WriteInput(const uint8_t* data, size_t size, const std::string& scra
 }  // namespace
 
 void QuietHtslib() { hts_set_log_level(HTS_LOG_OFF); }
+
+const std::string& ProcessScratchDir() {
+  static const std::string dir = [] {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string templ = std::string(tmp != nullptr ? tmp : "/tmp") + "/snpflow-fuzz-XXXXXX";
+    if (mkdtemp(templ.data()) == nullptr) {
+      std::perror("fuzz: mkdtemp");
+      std::abort();
+    }
+    return templ;
+  }();
+  static const bool cleanup = [] {
+    return std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(ProcessScratchDir(), ignored);
+    }) == 0;
+  }();
+  (void)cleanup;
+  return dir;
+}
+
+int FuzzOneInput(Reader reader, const uint8_t* data, size_t size) {
+  try {
+    reader(data, size, ProcessScratchDir());
+  } catch (const Error&) {
+    // A clear error is the right answer to a bad input.
+  }
+  return 0;
+}
 
 std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_dir) {
   const std::string path = WriteInput(data, size, scratch_dir, "input.vcf");

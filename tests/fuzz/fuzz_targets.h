@@ -26,4 +26,16 @@ std::string RunNpy(const uint8_t* data, size_t size, const std::string& scratch_
 /// Silence htslib's own error lines (the fuzzers feed it millions of bad records).
 void QuietHtslib();
 
+/// The libFuzzer targets' scratch directory: made once per process (mkdtemp under $TMPDIR, else
+/// /tmp) and removed with its files when the process exits normally.
+const std::string& ProcessScratchDir();
+
+/// One of the Run* readers above, without the options that vary per target.
+using Reader = std::string (*)(const uint8_t* data, size_t size, const std::string& scratch_dir);
+
+/// The body of every fuzz_*.cc's LLVMFuzzerTestOneInput: runs `reader` on the input in
+/// ProcessScratchDir() and returns 0. A snpflow::Error is the right answer to a bad input and is
+/// caught; anything else propagates to libFuzzer as a finding.
+int FuzzOneInput(Reader reader, const uint8_t* data, size_t size);
+
 }  // namespace snpflow::fuzz
