@@ -18,6 +18,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "io/bcf_record_size.h"
+#include "io/region_order.h"
 #include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
 #include "pipeline/progress.h"
@@ -116,8 +118,16 @@ std::string ReadChromLine(const std::string& path) {
     uint8_t len[4];
     if (bgzf_read(fp, len, 4) == 4) {
       const size_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (size_t{len[3]} << 24);
-      std::string text(n <= kMaxHeaderBytes ? n : 0, '\0');
-      if (!text.empty() && bgzf_read(fp, text.data(), n) == static_cast<ssize_t>(n)) {
+      // Read it as it comes: a corrupt length must not allocate more than the file holds.
+      std::string text;
+      char chunk[1 << 16];
+      for (size_t left = n <= kMaxHeaderBytes ? n : 0; left > 0;) {
+        const ssize_t got = bgzf_read(fp, chunk, std::min(left, sizeof(chunk)));
+        if (got <= 0) break;
+        text.append(chunk, static_cast<size_t>(got));
+        left -= static_cast<size_t>(got);
+      }
+      if (!text.empty() && text.size() == n) {
         size_t at = text.find("\n#CHROM");
         if (at != std::string::npos) {
           size_t end = text.find_first_of("\n", at + 1);
@@ -253,6 +263,13 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
                       "file was cut short, e.g. by an interrupted download or copy); re-create "
                       "or re-download it");
   if (options.threads > 0) hts_set_threads(im.fp, options.threads);
+  if (fmt->format == bcf && src->regular_file_) {
+    // bcf_hdr_read allocates the length the header claims before reading it.
+    if (const uint64_t claimed = OversizedBcfHeader(im.fp->fp.bgzf, src->file_size_))
+      throw FormatError("'" + path + "': the BCF header claims " + std::to_string(claimed) +
+                        " bytes, more than the file can hold; the file is truncated or corrupt; "
+                        "check it with `bcftools view -h " + path + "`");
+  }
   im.header = std::make_shared<VcfHeader>();
   im.header->path = path;
   im.header->bcf = fmt->format == bcf;
@@ -303,6 +320,7 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
         throw InputError("-r/--regions needs an index for '" + path + "'; create one with "
                          "`bcftools index " + path + "`");
     }
+    CheckRegionOrder(path, im.regions, im.header->hdr, im.idx, im.tbx);
   }
   if (im.vcf_text && im.regions.empty() && options.fast_text) {
     // The header was read through the same handle: raw reads continue at the first data line.
@@ -684,6 +702,13 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
         ret = hts_getline(im.fp, '\n', &im.line);
         if (ret >= 0) ret = parse_text();
       } else {
+        // bcf_read allocates the lengths a record claims before reading it: check them first.
+        const uint64_t claimed = regular_file_ ? OversizedBcfRecord(im.fp->fp.bgzf, file_size_) : 0;
+        if (claimed != 0)
+          throw FormatError(where(record_no) + after_last() + " claims " + std::to_string(claimed) +
+                            " bytes, more than the rest of the file can hold; the file is "
+                            "truncated or corrupt; check it with `bcftools view " + path() +
+                            " > /dev/null`");
         ret = bcf_read(im.fp, hdr, rec);
       }
     } else {

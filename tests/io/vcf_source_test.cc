@@ -123,5 +123,94 @@ TEST_F(VcfSourceTest, RegionsNeedARegularFile) {
   }
 }
 
+// A BCF record or header claiming more bytes than the file holds is an error before htslib
+// allocates them (it would allocate up to 4 GiB each), in uncompressed and BGZF-compressed BCF.
+TEST_F(VcfSourceTest, BcfLengthsBeyondTheFileAreErrorsBeforeAllocation) {
+  Write(Rec("1", 100) + Rec("1", 200) + Rec("1", 300));
+  auto r = RunShell("cd " + dir_.path() + " && bcftools view --no-version -Ou -o in.ubcf in.vcf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string bcf = testing::ReadFile(dir_ / "in.ubcf");
+  auto le32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (int k = 3; k >= 0; --k) v = v << 8 | static_cast<uint8_t>(bcf[at + k]);
+    return v;
+  };
+  auto set_le32 = [](std::string& s, size_t at, uint32_t v) {
+    for (int k = 0; k < 4; ++k) s[at + k] = static_cast<char>(v >> (8 * k) & 0xFF);
+  };
+  // "BCF\2\2", the header's length and text, then records: shared and per-sample lengths first.
+  const size_t record1 = 9 + le32(5);
+  const size_t record2 = record1 + 8 + le32(record1) + le32(record1 + 4);
+  std::string big_record = bcf, big_header = bcf;
+  set_le32(big_record, record2, 0xB0000000u);
+  const uint64_t claimed = 8 + uint64_t{0xB0000000u} + le32(record2 + 4);
+  set_le32(big_header, 5, 0x40000000u);
+  std::ofstream(dir_ / "record.ubcf", std::ios::binary) << big_record;
+  std::ofstream(dir_ / "header.ubcf", std::ios::binary) << big_header;
+  r = RunShell("cd " + dir_.path() + " && bgzip -c record.ubcf > record.bcf && "
+               "bgzip -c header.ubcf > header.bcf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string name : {"record.ubcf", "record.bcf"}) {
+    VcfSourceOptions o;
+    o.path = dir_ / name;
+    try {
+      ReadAll(o);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const FormatError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "'" + o.path + "': record 2, after 1:100 claims " + std::to_string(claimed) +
+                    " bytes, more than the rest of the file can hold; the file is truncated or "
+                    "corrupt; check it with `bcftools view " + o.path + " > /dev/null`");
+    }
+  }
+  for (const std::string name : {"header.ubcf", "header.bcf"}) {
+    VcfSourceOptions o;
+    o.path = dir_ / name;
+    try {
+      VcfSource::Open(o);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const FormatError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "'" + o.path + "': the BCF header claims 1073741833 bytes, more than the file can "
+                "hold; the file is truncated or corrupt; check it with `bcftools view -h " +
+                    o.path + "`");
+    }
+  }
+}
+
+// -r reads the regions one after the other: a list in file order works (overlaps read once), one
+// out of file order is an error naming -r with the list to use. File order is the records'
+// order (taken from the index), not the header's: here contig 2's records come first.
+TEST_F(VcfSourceTest, RegionsMustBeListedInFileOrder) {
+  Write(Rec("2", 10) + Rec("2", 20) + Rec("1", 100) + Rec("1", 200) + Rec("1", 300));
+  auto r = RunShell("cd " + dir_.path() + " && bcftools index in.bcf && bcftools view --no-version "
+                    "-Oz -o in.vcf.gz in.vcf && bcftools index -t in.vcf.gz");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string name : {"in.bcf", "in.vcf.gz"}) {
+    VcfSourceOptions o;
+    o.path = dir_ / name;
+    o.regions = "2,1:150-250,1:200-300,3";  // 3: not in the file, skipped
+    std::vector<std::pair<std::string, std::string>> expected = {
+        {"2:10", ""}, {"2:20", ""}, {"1:200", ""}, {"1:300", ""}};
+    EXPECT_EQ(ReadAll(o), expected) << name;
+    for (const auto& [regions, message] : std::vector<std::pair<std::string, std::string>>{
+             {"1,2", "-r/--regions lists '2' after '1', but '2' comes first in '" + o.path +
+                         "' (regions are read in the order given, and records must stay in file "
+                         "order); list the regions in file order: -r 2,1"},
+             {"2,1:250-300,3,1:1-120",
+              "-r/--regions lists '1:1-120' after '1:250-300', but '1:1-120' comes first in '" +
+                  o.path + "' (regions are read in the order given, and records must stay in "
+                  "file order); list the regions in file order: -r 2,1:1-120,1:250-300,3"}}) {
+      o.regions = regions;
+      try {
+        VcfSource::Open(o);
+        ADD_FAILURE() << name << " -r " << regions << ": no error";
+      } catch (const InputError& e) {
+        EXPECT_EQ(std::string(e.what()), message) << name;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace snpflow::io

@@ -69,6 +69,9 @@ std::vector<BadInput> Cases() {
   const std::string duplicate = WithHeader(Rec("1", "100", "0/0\t0/1\t1/1") +
                                            Rec("1", "100", "0/1\t0/1\t1/1", "G") +
                                            Rec("1", "100", "0/1\t0/0\t1/1"));
+  const std::string two_contigs = WithHeader(Rec("1", "100", "0/0\t0/1\t1/1") +
+                                            Rec("1", "200", "0/1\t0/1\t1/1") +
+                                            Rec("2", "10", "0/0\t0/1\t1/1"));
   const std::string pos_zero = WithHeader(Rec("1", "100", "0/0\t0/1\t1/1") +
                                           Rec("1", "0", "0/0\t0/1\t1/1"));
   return {
@@ -142,6 +145,17 @@ std::vector<BadInput> Cases() {
       {"DuplicateSkipStillNeedsSort", unsorted, "", "in.vcf", kLabels,
        "'in.vcf': record 2 (1:50) comes after record 1 (1:100) on the same contig: the file is "
        "not sorted by position" + kSortHint, 1, "--decode-gt.duplicates skip"},
+      // -r reads regions in the order given: a list out of file order is named up front, not
+      // reported as unsorted records with a hint to sort the file.
+      {"RegionsOutOfOrderVcfGz", two_contigs, TO_VCFGZ " && bcftools index -t in.vcf.gz",
+       "in.vcf.gz", kLabels,
+       "-r/--regions lists '1' after '2', but '1' comes first in 'in.vcf.gz' (regions are read "
+       "in the order given, and records must stay in file order); list the regions in file "
+       "order: -r 1,2", 1, "-r 2,1"},
+      {"RegionsOutOfOrderBcf", two_contigs, TO_BCF " && bcftools index in.bcf", "in.bcf", kLabels,
+       "-r/--regions lists '1:1-150' after '1:150-300', but '1:1-150' comes first in 'in.bcf' "
+       "(regions are read in the order given, and records must stay in file order); list the "
+       "regions in file order: -r 1:1-150,1:150-300", 1, "-r 1:150-300,1:1-150"},
       // BGZF: a file cut at a block boundary reads as a shorter valid file but for its EOF marker.
       {"TruncatedBgzf", "",
        SNPFLOW_CLI_QUOTED " simulate --samples 30 --snps 4000 -q -O z --no-index -o full.vcf.gz && "

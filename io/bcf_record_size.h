@@ -1,0 +1,30 @@
+#pragma once
+/// The length checks of BCF records and headers before htslib reads them. bcf_read allocates the
+/// two lengths a record starts with (shared and per-sample bytes, each up to 4 GiB) before it
+/// reads them, and bcf_hdr_read the header's length, so a corrupt or crafted file of a few
+/// kilobytes makes it allocate gigabytes. These look at the lengths first and compare them with
+/// what the rest of the file can hold.
+#include <htslib/bgzf.h>
+
+#include <cstdint>
+
+namespace snpflow::io {
+
+/// Copies the next `n` uncompressed bytes of `fp` to `out` and leaves `fp` where it was: from
+/// the current block, or, when they straddle two blocks, by reading them and seeking back.
+/// Returns false at the end of the stream, on a read error, or for bytes that straddle two blocks
+/// of a plain (not BGZF) gzip stream, which cannot seek.
+bool PeekBgzf(BGZF* fp, uint8_t* out, int n);
+
+/// The size (8 + shared + per-sample bytes) that the next BCF record in `fp` claims when it is
+/// more than the rest of the file (`file_size` bytes on disk) can hold, else 0 (also when it
+/// cannot peek: bcf_read then reports the end or the error). For BGZF input the bound is loose
+/// (every block of at least 28 compressed bytes can hold 64 KiB); for uncompressed BCF, exact.
+uint64_t OversizedBcfRecord(BGZF* fp, uint64_t file_size);
+
+/// The same for the BCF header at the start of `fp` (bcf_hdr_read allocates its text's length
+/// first): 9 + that length when the rest of the file cannot hold it, else 0 (also for input that
+/// is not BCF).
+uint64_t OversizedBcfHeader(BGZF* fp, uint64_t file_size);
+
+}  // namespace snpflow::io
