@@ -317,9 +317,11 @@ pid_t StartPaused(const std::string& file, const std::string& args, const std::s
                   const std::string& log) {
   pid_t pid = fork();
   if (pid == 0) {
-    std::string cmd = "ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=" SNPFLOW_KILL_SHIM
-                      " SNPFLOW_SHIM_FILE=" + file + " SNPFLOW_SHIM_ACTION=pause SNPFLOW_SHIM_MARKER=" +
-                      marker + " exec " + testing::SnpflowCli() + " " + args + " >" + log + " 2>&1";
+    // The sanitizer options of RunShell (`make asan`: suppressions, reports next to the marker).
+    std::string cmd = testing::SanitizerEnv(fs::path(marker).parent_path().string()) +
+                      "LD_PRELOAD=" SNPFLOW_KILL_SHIM " SNPFLOW_SHIM_FILE=" + file +
+                      " SNPFLOW_SHIM_ACTION=pause SNPFLOW_SHIM_MARKER=" + marker + " exec " +
+                      testing::SnpflowCli() + " " + args + " >" + log + " 2>&1";
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -336,6 +338,9 @@ int Finish(pid_t pid, const std::string& marker) {
   if (pid <= 0) return -1;
   int status = 0;
   waitpid(pid, &status, 0);
+  const std::string reports =
+      testing::CollectSanitizerReports(fs::path(marker).parent_path().string());
+  if (!reports.empty()) ADD_FAILURE() << "sanitizer report from the paused run:\n" << reports;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
