@@ -2,14 +2,15 @@
 //   naive-bayes       per-class allele frequencies with a pseudo-count, genotype likelihood under
 //                     Hardy-Weinberg, missing genotypes ignored: the population-genetics
 //                     assignment test (DESIGN.md section 5).
-//   nearest-centroid  the class of the nearest per-class mean of the normalized genotypes.
+//   nearest-centroid  the class of the nearest per-class mean of the normalized genotypes (its
+//                     core, and the split scoring both use, is plugins/centroid_trainer/
+//                     nearest_centroid.h, shared with the plugin-centroid example).
 // Both write fold_<f>/baseline.txt and their parameters as .npy; `snpflow predict` does not load
 // them (it says so).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,62 +20,15 @@
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
 #include "pipeline/trainer.h"
+#include "plugins/centroid_trainer/nearest_centroid.h"
 #include "stages/baseline_trainers.h"
 
 namespace snpflow {
 namespace {
 
-/// Scores of one split: accuracy, mean cross-entropy and (if asked) the predictions.
-struct SplitScore {
-  int64_t n = 0;
-  int64_t correct = 0;
-  double loss_sum = 0;
-  std::vector<Prediction> predictions;
-  double accuracy() const { return n > 0 ? static_cast<double>(correct) / n : 0.0; }
-  double loss() const { return n > 0 ? loss_sum / n : 0.0; }
-};
-
-/// Classify every sample of `source`: `logits(batch, row, out)` fills one score per class; the
-/// class probabilities are their softmax over the classes present in training.
-template <class Logits>
-SplitScore ScoreSplit(BatchSource& source, int64_t n_classes, const std::vector<bool>& present,
-                      bool keep_predictions, Logits&& logits) {
-  SplitScore score;
-  std::vector<double> z(static_cast<size_t>(n_classes));
-  source.Start(0);
-  Batch batch;
-  while (source.Next(&batch)) {
-    for (int64_t r = 0; r < batch.rows; ++r) {
-      logits(batch, r, z.data());
-      int best = -1;
-      for (int64_t c = 0; c < n_classes; ++c)
-        if (present[c] && (best < 0 || z[c] > z[best])) best = static_cast<int>(c);
-      std::vector<float> prob(static_cast<size_t>(n_classes), 0.0f);
-      double sum = 0;
-      for (int64_t c = 0; c < n_classes; ++c)
-        if (present[c]) sum += std::exp(z[c] - z[best]);
-      for (int64_t c = 0; c < n_classes; ++c)
-        if (present[c]) prob[c] = static_cast<float>(std::exp(z[c] - z[best]) / sum);
-      const int truth = static_cast<int>(batch.labels[r]);
-      // log p(truth) computed in log space, so a confident miss costs its real loss.
-      const double log_p =
-          truth >= 0 && truth < n_classes && present[truth] ? z[truth] - z[best] - std::log(sum)
-                                                            : std::log(1e-12);
-      score.loss_sum += -std::max(log_p, std::log(1e-12));
-      score.correct += best == truth;
-      ++score.n;
-      if (keep_predictions) {
-        Prediction p;
-        p.sample = batch.samples != nullptr ? batch.samples[r] : score.n - 1;
-        p.truth = truth;
-        p.predicted = best;
-        p.probabilities = std::move(prob);
-        score.predictions.push_back(std::move(p));
-      }
-    }
-  }
-  return score;
-}
+using centroid::CheckLabel;
+using centroid::ScoreSplit;
+using centroid::SplitScore;
 
 /// What both baselines check before training.
 int64_t CheckFold(const FoldInputs& fold, const std::string& who) {
@@ -84,14 +38,6 @@ int64_t CheckFold(const FoldInputs& fold, const std::string& who) {
   if (fold.n_classes <= 0)
     throw ConfigError(who + ": fold " + std::to_string(fold.fold) + " has no classes");
   return fold.n_classes;
-}
-
-void CheckLabel(int64_t c, int64_t n_classes, const Batch& batch, int64_t r,
-                const std::string& who) {
-  if (c < 0 || c >= n_classes)
-    throw InputError(who + ": class index " + std::to_string(c) + " of sample " +
-                     std::to_string(batch.samples != nullptr ? batch.samples[r] : r) +
-                     " is outside 0.." + std::to_string(n_classes - 1));
 }
 
 /// Fill `result` from the three splits' scores (one "epoch": the fit).
@@ -234,14 +180,7 @@ struct NearestCentroidOptions {
   static constexpr std::string_view kName = "nearest-centroid";
   double shrink = 0.0;       // 0: class means; 1: every class at the overall mean
   double temperature = 1.0;  // softmax(-distance / temperature) gives the probabilities
-  static void Declare(OptionSet<NearestCentroidOptions>& o) {
-    o.Add("shrink", &NearestCentroidOptions::shrink,
-          "shrink each class centroid towards the overall centroid by this fraction")
-        .Range(0.0, 1.0);
-    o.Add("temperature", &NearestCentroidOptions::temperature,
-          "probabilities are softmax(-distance / temperature)")
-        .Range(OptionRange::Above(0));
-  }
+  static void Declare(OptionSet<NearestCentroidOptions>& o) { centroid::DeclareOptions(o); }
 };
 
 class NearestCentroidTrainer : public Trainer {
@@ -255,54 +194,12 @@ class NearestCentroidTrainer : public Trainer {
     const int64_t n = fold.train->num_features();
 
     // Per-class means of the normalized genotypes (missing = 0 = the training mean).
-    std::vector<double> sums(static_cast<size_t>(n_classes * n), 0.0);
-    std::vector<int64_t> counts(static_cast<size_t>(n_classes), 0);
-    fold.train->Start(0);
-    Batch batch;
-    while (fold.train->Next(&batch)) {
-      if (batch.cols != n)
-        throw InputError(who + ": a batch has " + std::to_string(batch.cols) +
-                         " features, expected " + std::to_string(n));
-      for (int64_t r = 0; r < batch.rows; ++r) {
-        const int64_t c = batch.labels[r];
-        CheckLabel(c, n_classes, batch, r, who);
-        const float* x = batch.x + r * n;
-        double* sum = sums.data() + c * n;
-        for (int64_t j = 0; j < n; ++j) sum[j] += x[j];
-        ++counts[c];
-      }
-    }
-    std::vector<double> overall(static_cast<size_t>(n), 0.0);
-    int64_t total = 0;
-    for (int64_t c = 0; c < n_classes; ++c) {
-      for (int64_t j = 0; j < n; ++j) overall[j] += sums[c * n + j];
-      total += counts[c];
-    }
-    if (total == 0)
-      throw InputError(who + ": the training split is empty; check the label file and the number "
-                       "of folds");
-    for (double& v : overall) v /= static_cast<double>(total);
-    std::vector<double> centroids(static_cast<size_t>(n_classes * n));
-    std::vector<bool> present(static_cast<size_t>(n_classes));
-    for (int64_t c = 0; c < n_classes; ++c) {
-      present[c] = counts[c] > 0;  // a class absent from training is never predicted
-      for (int64_t j = 0; j < n; ++j) {
-        const double mean = counts[c] > 0 ? sums[c * n + j] / counts[c] : overall[j];
-        centroids[c * n + j] = overall[j] + (1.0 - options_.shrink) * (mean - overall[j]);
-      }
-    }
-
+    const centroid::Centroids model =
+        centroid::FitCentroids(*fold.train, n_classes, n, options_.shrink, who);
+    const std::vector<bool>& present = model.present;
     auto logits = [&](const Batch& b, int64_t r, double* z) {
-      const float* x = b.x + r * n;
-      for (int64_t c = 0; c < n_classes; ++c) {
-        const double* mu = centroids.data() + c * n;
-        double d2 = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          const double d = static_cast<double>(x[j]) - mu[j];
-          d2 += d * d;
-        }
-        z[c] = -std::sqrt(d2) / options_.temperature;
-      }
+      centroid::CheckBatch(b, n, who);
+      model.Logits(b, r, options_.temperature, z);
     };
     SplitScore train = ScoreSplit(*fold.train, n_classes, present, false, logits);
     SplitScore valid = ScoreSplit(*fold.valid, n_classes, present, false, logits);
@@ -312,7 +209,7 @@ class NearestCentroidTrainer : public Trainer {
     WriteBaselineInfo(fold.output_dir, "nearest-centroid",
                       "shrink = " + FormatDoubleOption(options_.shrink) + "\ntemperature = " +
                           FormatDoubleOption(options_.temperature) + "\n");
-    const std::vector<float> saved(centroids.begin(), centroids.end());
+    const std::vector<float> saved(model.mu.begin(), model.mu.end());
     io::WriteNpy(fold.output_dir + "/centroids.npy", "<f4",
                  {static_cast<uint64_t>(n_classes), static_cast<uint64_t>(n)}, saved.data(),
                  saved.size() * sizeof(float));
