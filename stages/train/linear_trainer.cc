@@ -19,8 +19,8 @@
 #include "pipeline/registry.h"
 #include "pipeline/trainer.h"
 #include "stages/baseline_trainers.h"
+#include "stages/train/evaluation.h"
 #include "stages/train/linear_trainer.h"
-#include "stages/train/predictions.h"
 
 namespace snpflow {
 namespace {
@@ -191,28 +191,11 @@ class LinearTrainer : public Trainer {
   /// Mean cross-entropy and accuracy of x W + b over `source`; predictions if asked.
   static Eval Evaluate(BatchSource& source, const torch::Tensor& w, const torch::Tensor& bias,
                        std::vector<Prediction>* predictions) {
-    torch::NoGradGuard no_grad;
-    source.Start(0);
-    Batch b;
-    double loss_sum = 0;
-    int64_t correct = 0, n = 0;
-    while (source.Next(&b)) {
-      torch::Tensor x =
-          torch::from_blob(const_cast<float*>(b.x), {b.rows, b.cols}, torch::kFloat32);
-      torch::Tensor y = torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64);
-      torch::Tensor logits = torch::addmm(bias, x, w);
-      loss_sum += torch::nn::functional::cross_entropy(
-                      logits, y,
-                      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                      .item<double>();
-      torch::Tensor predicted = logits.argmax(1);
-      correct += predicted.eq(y).sum().item<int64_t>();
-      n += b.rows;
-      if (predictions != nullptr) AppendPredictions(logits, predicted, b, predictions);
-    }
-    if (n == 0) return {};
-    const double count = static_cast<double>(n);
-    return {loss_sum / count, static_cast<double>(correct) / count};
+    const EvalSums s = EvaluateBatches(
+        source, [&](const torch::Tensor& x) { return torch::addmm(bias, x, w); }, predictions);
+    if (s.n == 0) return {};
+    const double count = static_cast<double>(s.n);
+    return {s.loss_sum / count, static_cast<double>(s.correct) / count};
   }
 
   LinearOptions options_;

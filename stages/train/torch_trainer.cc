@@ -18,12 +18,12 @@
 #include "pipeline/trainer.h"
 #include "stages/fold_stats.h"
 #include "stages/train/distributed.h"
+#include "stages/train/evaluation.h"
 #include "stages/train/models.h"
-#include "stages/train/predictions.h"
 #include "stages/train/register_train.h"
 #include "stages/train/saved_model.h"
-#include "stages/train/torch_errors.h"
 #include "stages/train/snp_features.h"
+#include "stages/train/torch_errors.h"
 
 namespace snpflow {
 
@@ -121,33 +121,17 @@ EvalResult Evaluate(GenotypeNet& model, BatchSource& source, std::vector<Predict
   model->eval();
   torch::NoGradGuard no_grad;
   GenotypeNetImpl::FirstLayer w = model->Weights();  // once per pass, not per batch
-  source.Start(0);
-  Batch b;
-  double loss_sum = 0;
-  int64_t correct = 0, n = 0;
-  while (source.Next(&b)) {
-    torch::Tensor x = torch::from_blob(const_cast<float*>(b.x), {b.rows, b.cols}, torch::kFloat32);
-    torch::Tensor y =
-        torch::from_blob(const_cast<int64_t*>(b.labels), {b.rows}, torch::kInt64);
-    torch::Tensor logits = model->forward(x, &w).logits;
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, y,
-                    torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                    .item<double>();
-    torch::Tensor predicted = logits.argmax(1);
-    correct += predicted.eq(y).sum().item<int64_t>();
-    n += b.rows;
-    if (predictions != nullptr) AppendPredictions(logits, predicted, b, predictions);
-  }
+  EvalSums s = EvaluateBatches(
+      source, [&](const torch::Tensor& x) { return model->forward(x, &w).logits; }, predictions);
   if (comm != nullptr) {  // distributed hook
-    double sums[3] = {loss_sum, static_cast<double>(correct), static_cast<double>(n)};
+    double sums[3] = {s.loss_sum, static_cast<double>(s.correct), static_cast<double>(s.n)};
     comm->AllreduceSum(sums, 3);
-    loss_sum = sums[0], correct = static_cast<int64_t>(sums[1]), n = static_cast<int64_t>(sums[2]);
+    s = {sums[0], static_cast<int64_t>(sums[1]), static_cast<int64_t>(sums[2])};
   }
   EvalResult r;
-  if (n > 0) {
-    r.loss = loss_sum / static_cast<double>(n);
-    r.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  if (s.n > 0) {
+    r.loss = s.loss_sum / static_cast<double>(s.n);
+    r.accuracy = static_cast<double>(s.correct) / static_cast<double>(s.n);
   }
   return r;
 }
