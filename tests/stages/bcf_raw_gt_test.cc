@@ -5,45 +5,27 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
-#include <typeinfo>
 #include <vector>
 
-#include "pipeline/error.h"
-#include "pipeline/registry.h"
-#include "stages/ingest_runner.h"
-#include "stages/register_builtin.h"
 #include "tests/fixtures/test_util.h"
+#include "tests/stages/parser_differential.h"
 
 namespace snpflow {
 namespace {
 
 using testing::ReadFile;
+using differential::ExpectSame;
+using differential::Ingest;
+using differential::kHeader;
+using differential::kLabels;
+using differential::Outcome;
+using differential::Write;
 using testing::RunShell;
 using testing::RunSnpflow;
 using testing::TempDir;
-
-const char* kHeader =
-    "##fileformat=VCFv4.2\n"
-    "##contig=<ID=1,length=100000000>\n"
-    "##contig=<ID=2,length=100000000>\n"
-    "##FILTER=<ID=q10,Description=\"Quality below 10\">\n"
-    "##INFO=<ID=AF,Number=A,Type=Float,Description=\"Allele frequency\">\n"
-    "##INFO=<ID=AC,Number=A,Type=Integer,Description=\"Allele count\">\n"
-    "##INFO=<ID=DB,Number=0,Type=Flag,Description=\"dbSNP\">\n"
-    "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
-    "##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n"
-    "##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"Genotype quality\">\n"
-    "##FORMAT=<ID=GL,Number=G,Type=Float,Description=\"Likelihoods\">\n"
-    "##FORMAT=<ID=FT,Number=1,Type=String,Description=\"Filter\">\n"
-    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\tD\tE\tF\n";
-const char* kLabels =
-    "sample\tpop\tsuper_pop\tgender\nA\tX\tS\tm\nB\tY\tS\tf\nC\tX\tS\tm\nD\tY\tS\tf\n"
-    "E\tX\tS\tm\nF\tY\tS\tf\n";
 
 // VCF records with every GT form, for bcftools to encode as BCF: phased, unphased, missing,
 // haploid (whole records and mixed with diploid calls: vector_end padding), polyploid, allele
@@ -87,60 +69,6 @@ std::string Body(uint32_t seed, int records) {
   return out.str();
 }
 
-struct Outcome {
-  std::string error;
-  std::string store, variants, counts, skipped;
-  uint64_t records = 0;
-};
-
-Outcome Ingest(const std::string& input, const std::string& parser, const std::string& out_dir,
-               const std::string& labels, const std::string& samples_file = "", int threads = 1,
-               const OptionValues& decode = {}, const std::string& regions = "") {
-  static const StageRegistry registry = [] {
-    StageRegistry r;
-    RegisterBuiltinStages(r);
-    return r;
-  }();
-  IngestSpec spec;
-  spec.input.path = input;
-  spec.input.samples_file = samples_file;
-  spec.input.regions = regions;
-  spec.labels_path = labels;
-  spec.folds = 3;
-  spec.threads = threads;
-  spec.quiet = true;
-  spec.reuse = false;
-  spec.output_dir = out_dir;
-  spec.options["decode-gt"] = decode;
-  spec.options["decode-gt"]["vcf-parser"] = parser;
-  Outcome o;
-  std::filesystem::remove_all(out_dir);
-  try {
-    IngestResult r = RunIngest(registry, spec);
-    o.records = r.records;
-    o.store = ReadFile(out_dir + "/store.snpf");
-    o.variants = ReadFile(out_dir + "/variants.tsv");
-    o.counts = ReadFile(out_dir + "/counts.npy");
-    for (const auto& [reason, n] : r.skipped) o.skipped += reason + "=" + std::to_string(n) + " ";
-    for (const auto& [name, n] : r.counted) o.skipped += name + "=" + std::to_string(n) + " ";
-  } catch (const Error& e) {
-    o.error = std::string(typeid(e).name()) + ": " + e.what();
-  }
-  return o;
-}
-
-void ExpectSame(const Outcome& raw, const Outcome& htslib, const std::string& what) {
-  EXPECT_EQ(raw.error, htslib.error) << what;
-  EXPECT_EQ(raw.records, htslib.records) << what;
-  EXPECT_EQ(raw.skipped, htslib.skipped) << what;
-  EXPECT_TRUE(raw.store == htslib.store) << what << ": store.snpf differs";
-  EXPECT_TRUE(raw.variants == htslib.variants) << what << ": variants.tsv differs";
-  EXPECT_TRUE(raw.counts == htslib.counts) << what << ": counts.npy differs";
-}
-
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 // Encode `vcf` as BCF at `bcf` with bcftools: BGZF-compressed, or with `raw` a plain BCF stream
 // without BGZF framing (whose bytes can be mutated without breaking a block checksum).
