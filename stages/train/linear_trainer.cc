@@ -19,6 +19,7 @@
 #include "pipeline/registry.h"
 #include "pipeline/trainer.h"
 #include "stages/baseline_trainers.h"
+#include "stages/train/compute_threads.h"
 #include "stages/train/evaluation.h"
 #include "stages/train/linear_trainer.h"
 
@@ -93,7 +94,7 @@ class LinearTrainer : public Trainer {
     const int threads = options_.threads > 0
                             ? options_.threads
                             : std::max(fold.ctx != nullptr ? fold.ctx->threads : 1, 1);
-    at::set_num_threads(threads);
+    SetComputeThreads(threads);
     const auto start = std::chrono::steady_clock::now();
 
     // The training samples, dense (full-batch L-BFGS needs every gradient over all of them).

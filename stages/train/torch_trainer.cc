@@ -17,6 +17,7 @@
 #include "pipeline/folds.h"
 #include "pipeline/trainer.h"
 #include "stages/fold_stats.h"
+#include "stages/train/compute_threads.h"
 #include "stages/train/distributed.h"
 #include "stages/train/evaluation.h"
 #include "stages/train/models.h"
@@ -397,7 +398,7 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   Communicator* snp_comm = snp_parallel ? fold.comm : nullptr;
   Communicator* row_comm = snp_parallel ? nullptr : fold.comm;
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(ctx.threads, 1);
-  at::set_num_threads(threads);
+  SetComputeThreads(threads);
   const uint64_t seed = cfg.seed > 0 ? static_cast<uint64_t>(cfg.seed) : ctx.seed;
   torch::manual_seed(MixSeed(seed, 0x70C4, static_cast<uint64_t>(fold.fold)));
 
@@ -767,7 +768,7 @@ std::vector<float> SavedModel::Lut() const {
 }
 
 std::vector<float> SavedModel::Predict(const float* x, int64_t rows, int threads) const {
-  if (threads > 0) at::set_num_threads(threads);
+  if (threads > 0) SetComputeThreads(threads);
   torch::NoGradGuard no_grad;
   torch::Tensor xt = torch::from_blob(const_cast<float*>(x), {rows, num_snps()}, torch::kFloat32);
   torch::Tensor probs = torch::softmax(impl_->model->forward(xt, &impl_->w).logits, 1)
