@@ -322,6 +322,21 @@ TEST(PackedStore, AppendPackedBlocksEqualsAppendingVariantByVariant) {
 
 // Tiles compressed in the background as they fill give the same file as Save compressing them;
 // at another level Save compresses again; the store reads back either way.
+// Pack variants [v, v + count) of `codes` (variant-major, n_samples per variant) and append them
+// to `store` with their sites, as the store sink does.
+void AppendRun(PackedStore& store, const std::vector<uint8_t>& codes, size_t n_samples, size_t v,
+               size_t count) {
+  std::vector<const uint8_t*> variants;
+  std::vector<SiteInfo> sites;
+  for (size_t k = 0; k < count; ++k) {
+    variants.push_back(&codes[(v + k) * n_samples]);
+    sites.push_back(Site(v + k));
+  }
+  std::vector<uint8_t> packed;
+  PackedStore::PackCodes(variants.data(), count, n_samples, packed);
+  store.AppendPacked(sites.data(), count, packed.data());
+}
+
 TEST(PackedStoreTest, BackgroundCompressionWritesTheSameFile) {
   TempDir dir;
   const size_t n_samples = 37, n_variants = 3 * PackedStore::kTileVariants + 123;
@@ -333,17 +348,9 @@ TEST(PackedStoreTest, BackgroundCompressionWritesTheSameFile) {
     PackedStore background(SampleIds(n_samples));
     background.CompressInBackground(3, threads);
     // Appended in uneven runs, as the store sink does, so that tiles fill mid-run.
-    std::vector<uint8_t> packed;
     for (size_t v = 0; v < n_variants;) {
       const size_t count = std::min<size_t>(n_variants - v, 1 + (v * 7) % 700);
-      std::vector<const uint8_t*> variants;
-      std::vector<SiteInfo> sites;
-      for (size_t k = 0; k < count; ++k) {
-        variants.push_back(&codes[(v + k) * n_samples]);
-        sites.push_back(Site(v + k));
-      }
-      PackedStore::PackCodes(variants.data(), count, n_samples, packed);
-      background.AppendPacked(sites.data(), count, packed.data());
+      AppendRun(background, codes, n_samples, v, count);
       v += count;
     }
     background.Finish();
@@ -356,18 +363,10 @@ TEST(PackedStoreTest, BackgroundCompressionWritesTheSameFile) {
   // Runs on byte boundaries (whole bytes copied), with a partial last byte, and across tiles.
   PackedStore aligned(SampleIds(n_samples));
   const size_t runs[] = {1024, 1024, 8, 3, 5, 1020, 7, 4, 100};
-  std::vector<uint8_t> packed;
   size_t v = 0;
   for (size_t count : runs) {
     count = std::min(count, n_variants - v);
-    std::vector<const uint8_t*> variants;
-    std::vector<SiteInfo> sites;
-    for (size_t k = 0; k < count; ++k) {
-      variants.push_back(&codes[(v + k) * n_samples]);
-      sites.push_back(Site(v + k));
-    }
-    PackedStore::PackCodes(variants.data(), count, n_samples, packed);
-    aligned.AppendPacked(sites.data(), count, packed.data());
+    AppendRun(aligned, codes, n_samples, v, count);
     v += count;
   }
   ASSERT_EQ(v, n_variants);

@@ -69,7 +69,6 @@ std::string Body(uint32_t seed, int records) {
   return out.str();
 }
 
-
 // Encode `vcf` as BCF at `bcf` with bcftools: BGZF-compressed, or with `raw` a plain BCF stream
 // without BGZF framing (whose bytes can be mutated without breaking a block checksum).
 void ToBcf(const std::string& vcf, const std::string& bcf, bool raw = false) {
