@@ -373,6 +373,17 @@ double CalibrateTemperature(const FoldInputs& fold,
   return std::exp((lo + hi) / 2);
 }
 
+/// Empty if `cfg` can train SNP-parallel (--dist.parallel snp), else why not and what instead.
+std::string SnpParallelRefusal(const TrainConfig& cfg) {
+  if (cfg.net.kind != NetConfig::Kind::kDietNet)
+    return "trainer '" + cfg.stage + "' cannot split its first layer over SNPs; use "
+           "--model dietnet, or --dist.parallel data";
+  if (cfg.embedding == EmbeddingKind::kSnp2Vec)
+    return "--train.embedding snp2vec trains one autoencoder over all SNPs, which no rank "
+           "holds; use histogram, log-freq, random or raw, or --dist.parallel data";
+  return "";
+}
+
 FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   if (fold.train == nullptr || fold.valid == nullptr || fold.test == nullptr || fold.ctx == nullptr)
     throw Error("trainer '" + cfg.stage + "': fold " + std::to_string(fold.fold) +
@@ -397,6 +408,10 @@ FoldResult TrainFold(const TrainConfig& cfg, const FoldInputs& fold) {
   const bool snp_parallel = fold.comm != nullptr && fold.snp_total > 0;
   Communicator* snp_comm = snp_parallel ? fold.comm : nullptr;
   Communicator* row_comm = snp_parallel ? nullptr : fold.comm;
+  if (snp_parallel) {  // the command asks before the ranks connect; a direct caller is told here
+    const std::string why = SnpParallelRefusal(cfg);
+    if (!why.empty()) throw ConfigError("--dist.parallel snp: " + why);
+  }
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(ctx.threads, 1);
   SetComputeThreads(threads);
   const uint64_t seed = cfg.seed > 0 ? static_cast<uint64_t>(cfg.seed) : ctx.seed;
@@ -596,15 +611,7 @@ template <class O>
 class TorchTrainer : public Trainer {
  public:
   explicit TorchTrainer(const O& options) : config_(ToConfig(options)) {}
-  std::string snp_parallel_refusal() const override {
-    if (config_.net.kind != NetConfig::Kind::kDietNet)
-      return "trainer '" + config_.stage + "' cannot split its first layer over SNPs; use "
-             "--model dietnet, or --dist.parallel data";
-    if (config_.embedding == EmbeddingKind::kSnp2Vec)
-      return "--train.embedding snp2vec trains one autoencoder over all SNPs, which no rank "
-             "holds; use histogram, log-freq, random or raw, or --dist.parallel data";
-    return "";
-  }
+  std::string snp_parallel_refusal() const override { return SnpParallelRefusal(config_); }
   FoldResult Train(const FoldInputs& fold) override {
     return GuardTorch("trainer '" + config_.stage + "', fold " + std::to_string(fold.fold),
                       MemoryAdvice(config_), [&] { return TrainFold(config_, fold); });
