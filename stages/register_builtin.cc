@@ -8,6 +8,7 @@ namespace snpflow {
 void RegisterBuiltinStages(StageRegistry& registry) {
   RegisterDecodeGtStage(registry);
   RegisterFilterStage(registry);
+  RegisterCountStage(registry);
   RegisterStoreStages(registry);
   RegisterExportStage(registry);
   RegisterBaselineTrainers(registry);

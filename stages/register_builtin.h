@@ -5,7 +5,8 @@ namespace snpflow {
 
 void RegisterDecodeGtStage(StageRegistry& registry);  // stages/decode_gt.cc
 void RegisterFilterStage(StageRegistry& registry);    // stages/filter.cc
-void RegisterStoreStages(StageRegistry& registry);    // stages/store.cc: count, store
+void RegisterCountStage(StageRegistry& registry);     // stages/count.cc
+void RegisterStoreStages(StageRegistry& registry);    // stages/store.cc
 
 /// Register every torch-free built-in stage in `registry`, in one visible list.
 void RegisterBuiltinStages(StageRegistry& registry);
