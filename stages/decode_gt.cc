@@ -7,9 +7,9 @@
 //     value type (a corrupt BCF): FormatError naming file and record. BCF records (vcf-parser
 //     fast) find GT by walking the raw FORMAT bytes (FindRawGt), the last GT key winning as with
 //     bcf_unpack; the same rules, codes and messages as the bcf_unpack path (vcf-parser htslib).
-//  4. Each sample's call is decoded by DecodeCall (below). The record is skipped with the reason
-//     of the first sample, in column order, whose call cannot be decoded: `invalid-allele`,
-//     `not-diploid`, or `haploid` (only with --decode-gt.haploid skip-record).
+//  4. Each sample's call is decoded by DecodeCall (stages/bcf_gt_values.cc). The record is
+//     skipped with the reason of the first sample, in column order, whose call cannot be decoded:
+//     `invalid-allele`, `not-diploid`, or `haploid` (only with --decode-gt.haploid skip-record).
 //  5. Haploid calls converted in a record that is kept are counted per policy
 //     (`haploid-calls-as-hom`, `haploid-calls-as-missing`).
 #include "stages/decode_gt.h"
@@ -17,12 +17,14 @@
 #include <htslib/kstring.h>
 #include <htslib/vcf.h>
 
+
 #include <cstring>
 #include <mutex>
 
 #include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
+#include "stages/bcf_gt_values.h"
 #include "stages/register_builtin.h"
 
 namespace snpflow {
@@ -88,152 +90,8 @@ namespace {
 // The skip reasons, shared with the fast path's line parser (io/vcf_line_parser.h).
 constexpr const char* kMultiAllelic = io::kSkipMultiAllelic;
 constexpr const char* kNoAlt = io::kSkipNoAlt;
-constexpr const char* kPloidy = io::kSkipNotDiploid;  // a polyploid call (3+ alleles, not missing)
-constexpr const char* kInvalidAllele = io::kSkipBadAllele;  // allele index outside [0, n_allele)
-constexpr const char* kHaploid = io::kSkipHaploid;  // only with haploid = skip-record
 constexpr const char* kHaploidAsHom = "haploid-calls-as-hom";
 constexpr const char* kHaploidAsMissing = "haploid-calls-as-missing";
-
-enum class HaploidPolicy { kHom, kMissing, kSkipRecord };
-
-// Result of decoding one sample's call.
-enum class Call { kOk, kHaploid, kNotDiploid, kInvalidAllele };
-
-// Load one little-endian GT value of type T from possibly unaligned bytes (BCF packs FORMAT
-// values without alignment; a reinterpret_cast load would be undefined behaviour).
-template <class T>
-T LoadValue(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-// The sentinels of htslib's GT encoding for value type T.
-template <class T> struct GtSentinels;
-template <> struct GtSentinels<int8_t> {
-  static constexpr int8_t kMissing = bcf_int8_missing, kVectorEnd = bcf_int8_vector_end;
-};
-template <> struct GtSentinels<int16_t> {
-  static constexpr int16_t kMissing = bcf_int16_missing, kVectorEnd = bcf_int16_vector_end;
-};
-template <> struct GtSentinels<int32_t> {
-  static constexpr int32_t kMissing = bcf_int32_missing, kVectorEnd = bcf_int32_vector_end;
-};
-
-// Decode one sample's GT: `width` slots of type T at `p`, ended early by vector_end. The rules:
-//  - A slot is a missing allele when its raw value is 0 or 1 ("." unphased/phased) or the type's
-//    missing sentinel (htslib writes it for a sample that lacks the GT field).
-//  - Otherwise its allele index is (raw >> 1) - 1 and must lie in [0, n_allele): a negative raw
-//    value, or `200/0` with one ALT, makes the call kInvalidAllele (checked before ploidy).
-//  - Ploidy is the number of slots before vector_end. A call whose alleles are all missing is
-//    missing whatever its ploidy ("." and "./././." alike); so is a diploid call with one missing
-//    allele ("0/.").
-//  - Diploid: the code is the number of ALT alleles (0, 1, 2).
-//  - Haploid, not missing: kHaploid; the caller applies --decode-gt.haploid.
-//  - Three or more slots, not all missing: kNotDiploid.
-// `allele_sum` receives the sum of the non-missing alleles (for haploid calls, the allele).
-template <class T>
-Call DecodeCall(const uint8_t* p, int width, int n_allele, uint8_t* code, int* allele_sum) {
-  int ploidy = 0, missing = 0, sum = 0;
-  for (int k = 0; k < width; ++k) {
-    const T raw = LoadValue<T>(p + k * sizeof(T));
-    if (raw == GtSentinels<T>::kVectorEnd) break;
-    ++ploidy;
-    if (raw == 0 || raw == 1 || raw == GtSentinels<T>::kMissing) {
-      ++missing;
-      continue;
-    }
-    if (raw < 0) return Call::kInvalidAllele;
-    const int64_t allele = (static_cast<int64_t>(raw) >> 1) - 1;
-    if (allele >= n_allele) return Call::kInvalidAllele;
-    sum += static_cast<int>(allele);
-  }
-  *allele_sum = sum;
-  if (missing == ploidy || (ploidy == 2 && missing > 0)) {
-    *code = kMissing;
-    return Call::kOk;
-  }
-  if (ploidy == 2) {
-    *code = static_cast<uint8_t>(sum);
-    return Call::kOk;
-  }
-  return ploidy == 1 ? Call::kHaploid : Call::kNotDiploid;
-}
-
-// What DecodeRecord found: the skip reason (nullptr when decoded) and haploid calls converted.
-struct RecordResult {
-  const char* skip = nullptr;
-  uint64_t haploid_calls = 0;
-};
-
-// Decode every sample of one record through DecodeCall<T>, applying the haploid policy.
-// `p` holds n_samples calls of `width` values each.
-template <class T>
-RecordResult DecodeAll(const uint8_t* p, int width, size_t n_samples, int n_allele,
-                       HaploidPolicy haploid, uint8_t* codes) {
-  RecordResult result;
-  const size_t stride = static_cast<size_t>(width) * sizeof(T);
-  for (size_t i = 0; i < n_samples; ++i, p += stride) {
-    int sum = 0;
-    switch (DecodeCall<T>(p, width, n_allele, codes + i, &sum)) {
-      case Call::kOk:
-        break;
-      case Call::kInvalidAllele:
-        result.skip = kInvalidAllele;
-        return result;
-      case Call::kNotDiploid:
-        result.skip = kPloidy;
-        return result;
-      case Call::kHaploid:
-        if (haploid == HaploidPolicy::kSkipRecord) {
-          result.skip = kHaploid;
-          return result;
-        }
-        codes[i] = haploid == HaploidPolicy::kHom ? static_cast<uint8_t>(2 * sum)
-                                                  : static_cast<uint8_t>(kMissing);
-        ++result.haploid_calls;
-        break;
-    }
-  }
-  return result;
-}
-
-// Fast path for the common BCF encoding of a biallelic record (int8, two slots per sample): one
-// table lookup per sample on the pair of bytes. Pairs of raw values in {0, 1, 2, 3, 4, 5}
-// (missing, allele 0, allele 1, either phasing) are decoded by the table; at the first other pair
-// (haploid, invalid alleles, sentinels) the rest of the record takes DecodeAll, so both paths give
-// the same result.
-constexpr uint8_t kSlowPath = 0xFF;
-struct PairTable {
-  uint8_t code[1 << 16];
-  PairTable() {
-    for (int v = 0; v < (1 << 16); ++v) {
-      int8_t a = static_cast<int8_t>(v & 0xFF), b = static_cast<int8_t>(v >> 8);
-      auto allele = [](int8_t x) { return bcf_gt_is_missing(x) ? -1 : bcf_gt_allele(x); };
-      bool ok = a >= 0 && a <= 5 && b >= 0 && b <= 5;
-      code[v] = !ok ? kSlowPath
-                    : (allele(a) < 0 || allele(b) < 0) ? static_cast<uint8_t>(kMissing)
-                                                       : static_cast<uint8_t>(allele(a) + allele(b));
-    }
-  }
-};
-const PairTable& Pairs() {
-  static const PairTable table;
-  return table;
-}
-
-RecordResult DecodeInt8Diploid(const uint8_t* p, size_t n_samples, HaploidPolicy haploid,
-                               uint8_t* codes) {
-  const PairTable& table = Pairs();
-  for (size_t i = 0; i < n_samples; ++i) {
-    const uint8_t c = table.code[p[2 * i] | (p[2 * i + 1] << 8)];
-    if (c == kSlowPath)
-      return DecodeAll<int8_t>(p + 2 * i, /*width=*/2, n_samples - i, /*n_allele=*/2, haploid,
-                               codes + i);
-    codes[i] = c;
-  }
-  return {};
-}
 
 // Return the byte width of a GT value type, or 0 for a type GT cannot have.
 int GtValueBytes(int type) {
@@ -272,9 +130,9 @@ bool ReadTypedInt(const uint8_t*& p, const uint8_t* end, int64_t* value) {
   const int bytes = GtValueBytes(type);
   if (bytes == 0 || end - p - 1 < bytes) return false;
   switch (type) {
-    case BCF_BT_INT8: *value = LoadValue<int8_t>(p + 1); break;
-    case BCF_BT_INT16: *value = LoadValue<int16_t>(p + 1); break;
-    default: *value = LoadValue<int32_t>(p + 1); break;
+    case BCF_BT_INT8: *value = LoadUnaligned<int8_t>(p + 1); break;
+    case BCF_BT_INT16: *value = LoadUnaligned<int16_t>(p + 1); break;
+    default: *value = LoadUnaligned<int32_t>(p + 1); break;
   }
   p += 1 + bytes;
   return true;
@@ -349,7 +207,6 @@ class DecodeGtStage : public BlockStage {
   explicit DecodeGtStage(const DecodeGtOptions& options)
       : haploid_(HaploidPolicyOf(options.haploid)), raw_gt_(options.vcf_parser == "fast") {
     ValidateDecodeGtOptions(options);
-    Pairs();
   }
 
   void Process(VariantBlock& block) const override {
@@ -427,21 +284,8 @@ class DecodeGtStage : public BlockStage {
                         std::to_string(block.n_samples) + " samples (the record is corrupt); "
                         "check the file with `bcftools view " + header.path + " > /dev/null`");
     uint8_t* codes = block.codes_of(i);
-    const int width = static_cast<int>(gt.n);
-    RecordResult r;
-    switch (gt.type) {
-      case BCF_BT_INT8:
-        r = width == 2
-                ? DecodeInt8Diploid(gt.p, block.n_samples, haploid_, codes)
-                : DecodeAll<int8_t>(gt.p, width, block.n_samples, rec->n_allele, haploid_, codes);
-        break;
-      case BCF_BT_INT16:
-        r = DecodeAll<int16_t>(gt.p, width, block.n_samples, rec->n_allele, haploid_, codes);
-        break;
-      default:
-        r = DecodeAll<int32_t>(gt.p, width, block.n_samples, rec->n_allele, haploid_, codes);
-        break;
-    }
+    const GtDecodeResult r = DecodeBcfGt(gt.p, GtValueBytes(gt.type), static_cast<int>(gt.n),
+                                         block.n_samples, rec->n_allele, haploid_, codes);
     if (r.skip != nullptr) block.Drop(i, r.skip);
     else *haploid_calls += r.haploid_calls;
   }

@@ -1,0 +1,42 @@
+#pragma once
+/// Decoding of BCF's binary GT values (htslib's encoding: (allele + 1) << 1 | phased, 0 for a
+/// missing allele, type-specific missing and vector-end sentinels) into genotype codes.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace snpflow {
+
+/// What a non-missing haploid call becomes: a/a (plink2's rule), missing, or a skip of the record.
+enum class HaploidPolicy { kHom, kMissing, kSkipRecord };
+
+/// What decoding one record's GT found: the skip reason (nullptr when decoded) and the number of
+/// haploid calls converted under the policy.
+struct GtDecodeResult {
+  const char* skip = nullptr;
+  uint64_t haploid_calls = 0;
+};
+
+/// Load one little-endian value of type T from possibly unaligned bytes (BCF packs values without
+/// alignment; a reinterpret_cast load would be undefined behaviour).
+template <class T>
+T LoadUnaligned(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// Decode the GT of `n_samples` samples, `width` values each of `value_bytes` (1, 2 or 4) bytes at
+/// `p`, into `codes` (0/1/2 ALT alleles, 3 missing); `n_allele` is the record's allele count.
+/// The record is skipped (result.skip) with the reason of the first sample, in column order, whose
+/// call cannot be decoded. Biallelic int8 diploid records take a vectorized path; others one
+/// value at a time. The caller has checked that the bytes are there.
+GtDecodeResult DecodeBcfGt(const uint8_t* p, int value_bytes, int width, size_t n_samples,
+                           int n_allele, HaploidPolicy haploid, uint8_t* codes);
+
+/// The same, one value at a time with no fast path: the reference DecodeBcfGt is tested against.
+GtDecodeResult DecodeBcfGtReference(const uint8_t* p, int value_bytes, int width,
+                                    size_t n_samples, int n_allele, HaploidPolicy haploid,
+                                    uint8_t* codes);
+
+}  // namespace snpflow
