@@ -22,8 +22,9 @@ class CountStage : public BlockStage {
   void Process(VariantBlock& block) const override;
 
  private:
-  std::vector<uint32_t> cell_;  // per sample: (partition * classes + label) * 4
-  size_t stride_ = 0;
+  std::vector<uint32_t> order_;       // the samples grouped by cell (partition * classes + label)
+  std::vector<size_t> cell_start_;    // cell c's samples: order_[cell_start_[c], cell_start_[c+1])
+  size_t stride_ = 0;                 // counts per variant: cells x 4
 };
 
 struct StoreOptions {
