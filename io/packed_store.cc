@@ -388,18 +388,22 @@ void PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t
                             std::vector<uint8_t>& out) {
   const size_t row = (count + 3) / 4;
   out.assign(n_samples * row + kSlackBytes, 0);
-  const uint8_t* none = nullptr;
-  for (size_t g = 0; g < count; g += 4) {
-    const uint8_t* c[4];
-    for (size_t k = 0; k < 4; ++k) c[k] = g + k < count ? variants[g + k] : none;
-    uint8_t* dst = out.data() + g / 4;
-    if (c[3] != nullptr) {
-      for (size_t i = 0; i < n_samples; ++i)
-        dst[i * row] = static_cast<uint8_t>(c[0][i] | (c[1][i] << 2) | (c[2][i] << 4) | (c[3][i] << 6));
-      continue;
+  // A transpose (variant-major codes to sample-major rows), done a run of samples at a time: the
+  // run's output rows stay in L1 while every variant is read once, and each byte of four
+  // variants' codes is formed for the whole run in one vectorizable loop.
+  constexpr size_t kRun = 64;
+  uint8_t byte[kRun];
+  static const uint8_t kZeros[kRun] = {};
+  for (size_t i0 = 0; i0 < n_samples; i0 += kRun) {
+    const size_t m = std::min(kRun, n_samples - i0);
+    for (size_t g = 0; g < count; g += 4) {
+      const uint8_t* c[4];
+      for (size_t k = 0; k < 4; ++k) c[k] = g + k < count ? variants[g + k] + i0 : kZeros;
+      for (size_t i = 0; i < m; ++i)
+        byte[i] = static_cast<uint8_t>(c[0][i] | (c[1][i] << 2) | (c[2][i] << 4) | (c[3][i] << 6));
+      uint8_t* dst = out.data() + i0 * row + g / 4;
+      for (size_t i = 0; i < m; ++i) dst[i * row] = byte[i];
     }
-    for (size_t k = 0; k < 4 && c[k] != nullptr; ++k)
-      for (size_t i = 0; i < n_samples; ++i) dst[i * row] |= static_cast<uint8_t>(c[k][i] << (2 * k));
   }
 }
 
