@@ -10,6 +10,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -384,27 +388,76 @@ void SpliceCodes(const uint8_t* src, size_t from, size_t count, uint8_t* dst, si
 
 }  // namespace
 
-void PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
-                            std::vector<uint8_t>& out) {
-  const size_t row = (count + 3) / 4;
-  out.assign(n_samples * row + kSlackBytes, 0);
-  // A transpose (variant-major codes to sample-major rows), done a run of samples at a time: the
-  // run's output rows stay in L1 while every variant is read once, and each byte of four
-  // variants' codes is formed for the whole run in one vectorizable loop.
+namespace {
+
+// PackCodes for samples [i_begin, i_end) x groups of 4 variants [g_begin, g_end), a run of
+// samples at a time: the run's output rows stay in L1 while each variant is read once.
+void PackRange(const uint8_t* const* variants, size_t count, size_t i_begin, size_t i_end,
+               size_t g_begin, size_t g_end, size_t row, uint8_t* out) {
   constexpr size_t kRun = 64;
   uint8_t byte[kRun];
   static const uint8_t kZeros[kRun] = {};
-  for (size_t i0 = 0; i0 < n_samples; i0 += kRun) {
-    const size_t m = std::min(kRun, n_samples - i0);
-    for (size_t g = 0; g < count; g += 4) {
+  for (size_t i0 = i_begin; i0 < i_end; i0 += kRun) {
+    const size_t m = std::min(kRun, i_end - i0);
+    for (size_t g = g_begin; g < g_end; ++g) {
       const uint8_t* c[4];
-      for (size_t k = 0; k < 4; ++k) c[k] = g + k < count ? variants[g + k] + i0 : kZeros;
+      for (size_t k = 0; k < 4; ++k)
+        c[k] = 4 * g + k < count ? variants[4 * g + k] + i0 : kZeros;
       for (size_t i = 0; i < m; ++i)
         byte[i] = static_cast<uint8_t>(c[0][i] | (c[1][i] << 2) | (c[2][i] << 4) | (c[3][i] << 6));
-      uint8_t* dst = out.data() + i0 * row + g / 4;
+      uint8_t* dst = out + i0 * row + g;
       for (size_t i = 0; i < m; ++i) dst[i * row] = byte[i];
     }
   }
+}
+
+#if defined(__SSE2__)
+// 16 samples x 16 groups (64 variants): the packed byte of each group for the 16 samples in one
+// vector each, then a 16 x 16 byte transpose (four rounds of interleaving rows i and i + 8), so
+// that each sample's 16 bytes are stored at once. `c` holds the 64 variants' codes from the first
+// sample on; `dst` is the first sample's row at the first group.
+void PackTile16(const uint8_t* const* c, uint8_t* dst, size_t row) {
+  auto load = [](const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
+  __m128i x[16], y[16];
+  for (int g = 0; g < 16; ++g) {
+    // Codes are at most 3, so 16-bit shifts move no bit across a byte.
+    x[g] = _mm_or_si128(_mm_or_si128(load(c[4 * g]), _mm_slli_epi16(load(c[4 * g + 1]), 2)),
+                        _mm_or_si128(_mm_slli_epi16(load(c[4 * g + 2]), 4),
+                                     _mm_slli_epi16(load(c[4 * g + 3]), 6)));
+  }
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 8; ++i) {
+      y[2 * i] = _mm_unpacklo_epi8(x[i], x[i + 8]);
+      y[2 * i + 1] = _mm_unpackhi_epi8(x[i], x[i + 8]);
+    }
+    std::copy(y, y + 16, x);
+  }
+  for (int s = 0; s < 16; ++s) _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + s * row), x[s]);
+}
+#endif
+
+}  // namespace
+
+void PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
+                            std::vector<uint8_t>& out) {
+  // A transpose: variant-major codes to sample-major rows of 2-bit codes.
+  const size_t row = (count + 3) / 4;
+  out.assign(n_samples * row + kSlackBytes, 0);
+  size_t tiled_samples = 0, tiled_groups = 0;
+#if defined(__SSE2__)
+  tiled_samples = n_samples / 16 * 16;
+  tiled_groups = count / 64 * 16;
+  const uint8_t* c[64];
+  for (size_t g0 = 0; g0 < tiled_groups; g0 += 16) {
+    for (size_t i0 = 0; i0 < tiled_samples; i0 += 16) {
+      for (size_t k = 0; k < 64; ++k) c[k] = variants[4 * g0 + k] + i0;
+      PackTile16(c, out.data() + i0 * row + g0, row);
+    }
+  }
+#endif
+  // What the tiles leave: the last groups of the tiled samples, and every group of the rest.
+  PackRange(variants, count, 0, tiled_samples, tiled_groups, row, row, out.data());
+  PackRange(variants, count, tiled_samples, n_samples, 0, row, row, out.data());
 }
 
 void PackedStore::AppendVariant(const SiteInfo& site, const uint8_t* codes) {

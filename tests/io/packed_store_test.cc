@@ -320,6 +320,26 @@ TEST(PackedStore, AppendPackedBlocksEqualsAppendingVariantByVariant) {
   EXPECT_EQ(ReadFile(dir / "a.snpf"), ReadFile(dir / "b.snpf"));
 }
 
+// PackCodes (16 x 64 transposed tiles where they fit, a scalar loop for the edges) gives, byte
+// for byte, the rows a direct loop builds: sample i's byte g holds variants 4g..4g+3, low first.
+TEST(PackedStore, PackCodesMatchesADirectTranspose) {
+  for (size_t n : {1, 15, 16, 17, 33, 100}) {
+    for (size_t count : {0, 1, 3, 63, 64, 65, 130, 1024, 1027}) {
+      const auto codes = RandomCodes(n, count, n * 1000 + count);
+      std::vector<const uint8_t*> variants;
+      for (size_t v = 0; v < count; ++v) variants.push_back(&codes[v * n]);
+      std::vector<uint8_t> packed;
+      PackedStore::PackCodes(variants.data(), count, n, packed);
+      const size_t row = (count + 3) / 4;
+      std::vector<uint8_t> want(n * row + PackedStore::kSlackBytes, 0);
+      for (size_t i = 0; i < n; ++i)
+        for (size_t v = 0; v < count; ++v)
+          want[i * row + v / 4] |= static_cast<uint8_t>(codes[v * n + i] << (2 * (v % 4)));
+      ASSERT_EQ(packed, want) << n << " samples, " << count << " variants";
+    }
+  }
+}
+
 // Tiles compressed in the background as they fill give the same file as Save compressing them;
 // at another level Save compresses again; the store reads back either way.
 // Pack variants [v, v + count) of `codes` (variant-major, n_samples per variant) and append them
