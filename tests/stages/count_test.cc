@@ -1,0 +1,96 @@
+// The count stage: per kept variant, genotype counts per partition x class (from packed rows, in
+// runs of at most 255 samples per cell), and the kept codes packed for the store.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "pipeline/error.h"
+#include "stages/ingest_sinks.h"
+
+namespace snpflow {
+namespace {
+
+// 3 classes x 2 partitions over 700 samples; partition 0 / class 0 holds 600 of them (more than
+// one run of 255 byte counters), two cells are empty, the rest hold one or a few samples, in an
+// order that mixes cells.
+SampleTable SkewedSamples() {
+  SampleTable s;
+  s.folds = 2;
+  s.class_names = {"a", "b", "c"};
+  for (size_t i = 0; i < 700; ++i) {
+    s.ids.push_back("s" + std::to_string(i));
+    const bool big = i % 7 != 3;  // 600 of the 700
+    s.label.push_back(big ? 0 : static_cast<int>(i % 2) + 1);
+    s.partition.push_back(big ? 0 : (i % 4 == 3 ? 1 : 0));
+  }
+  return s;
+}
+
+TEST(CountStage, CountsEveryCellAndPacksTheKeptVariants) {
+  RunContext ctx;
+  ctx.samples = SkewedSamples();
+  const SampleTable& s = ctx.samples;
+  CountStage stage{CountOptions{}};
+  stage.Init(ctx);
+  VariantBlock block;
+  block.n_samples = s.size();
+  const size_t n_variants = 70;
+  block.variants.resize(n_variants);
+  block.dropped.assign(n_variants, nullptr);
+  block.codes.resize(n_variants * s.size());
+  std::mt19937 rng(5);
+  for (auto& c : block.codes) c = static_cast<uint8_t>(rng() % 4);
+  // One variant where every sample is HomAlt: 600 of one code in one cell.
+  std::fill(block.codes_of(10), block.codes_of(10) + s.size(), uint8_t{2});
+  for (size_t v : {0, 3, 4, 41}) block.Drop(v, "maf");  // 66 kept: not a multiple of 4
+  stage.Process(block);
+
+  const size_t cells = static_cast<size_t>(s.folds) * s.num_classes();
+  std::vector<uint16_t> want;
+  std::vector<const uint8_t*> kept;
+  for (size_t v = 0; v < n_variants; ++v) {
+    if (!block.kept(v)) continue;
+    kept.push_back(block.codes_of(v));
+    std::vector<uint16_t> counts(cells * 4, 0);
+    for (size_t i = 0; i < s.size(); ++i)
+      ++counts[(s.partition[i] * s.num_classes() + s.label[i]) * 4 + block.codes_of(v)[i]];
+    want.insert(want.end(), counts.begin(), counts.end());
+  }
+  ASSERT_EQ(kept.size(), 66u);
+  EXPECT_EQ(block.counts, want);
+  // The big cell's counts sum to its 600 samples; at variant 10 (kept index 7) all are HomAlt.
+  EXPECT_EQ(want[0] + want[1] + want[2] + want[3], 600);
+  EXPECT_EQ(block.counts[7 * cells * 4 + 2], 600);
+  std::vector<uint8_t> packed;
+  io::PackedStore::PackCodes(kept.data(), kept.size(), s.size(), packed);
+  EXPECT_EQ(block.packed, packed);
+}
+
+TEST(CountStage, RefusesACodeAboveThree) {
+  RunContext ctx;
+  ctx.samples = SkewedSamples();
+  CountStage stage{CountOptions{}};
+  stage.Init(ctx);
+  VariantBlock block;
+  block.n_samples = ctx.samples.size();
+  block.variants.resize(2);
+  block.variants[1].chrom = "7";
+  block.variants[1].pos = 1234;
+  block.dropped.assign(2, nullptr);
+  block.codes.assign(2 * block.n_samples, 1);
+  block.codes[block.n_samples + 650] = 4;
+  try {
+    stage.Process(block);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("variant 7:1234 has a genotype code above 3"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace snpflow
