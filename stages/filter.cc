@@ -1,5 +1,10 @@
 // filter: keep biallelic SNPs that pass minor-allele-frequency and call-rate thresholds.
+#include <algorithm>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
@@ -26,6 +31,44 @@ bool IsBase(const std::string& a) {
   return a.size() == 1 && std::strchr("ACGTacgt", a[0]) != nullptr;
 }
 
+// How many of `n` codes are 1, 2 and 3. SSE2 counts 16 codes per step in byte counters (-1 per
+// match), summed into 64 bits every 255 steps before they could wrap.
+void CountCodes(const uint8_t* codes, size_t n, uint64_t* n1, uint64_t* n2, uint64_t* n3) {
+  uint64_t t1 = 0, t2 = 0, t3 = 0;
+  size_t s = 0;
+#if defined(__SSE2__)
+  const __m128i one = _mm_set1_epi8(1), two = _mm_set1_epi8(2), three = _mm_set1_epi8(3),
+                zero = _mm_setzero_si128();
+  auto total = [&](__m128i bytes) {
+    const __m128i sums = _mm_sad_epu8(bytes, zero);  // two 64-bit sums of 8 bytes
+    return static_cast<uint64_t>(_mm_cvtsi128_si64(sums)) +
+           static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)));
+  };
+  const size_t vector_end = n / 16 * 16;
+  while (s < vector_end) {
+    __m128i a1 = zero, a2 = zero, a3 = zero;
+    const size_t stop = std::min(vector_end, s + 255 * 16);
+    for (; s < stop; s += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + s));
+      a1 = _mm_sub_epi8(a1, _mm_cmpeq_epi8(x, one));
+      a2 = _mm_sub_epi8(a2, _mm_cmpeq_epi8(x, two));
+      a3 = _mm_sub_epi8(a3, _mm_cmpeq_epi8(x, three));
+    }
+    t1 += total(a1);
+    t2 += total(a2);
+    t3 += total(a3);
+  }
+#endif
+  for (; s < n; ++s) {
+    t1 += codes[s] == 1;
+    t2 += codes[s] == 2;
+    t3 += codes[s] == 3;
+  }
+  *n1 = t1;
+  *n2 = t2;
+  *n3 = t3;
+}
+
 class FilterStage : public BlockStage {
  public:
   explicit FilterStage(const FilterOptions& options) : options_(options) {}
@@ -38,14 +81,8 @@ class FilterStage : public BlockStage {
         block.Drop(i, "not-snp");
         continue;
       }
-      // Branch-free counts, so the compiler vectorizes the loop.
-      uint32_t n1 = 0, n2 = 0, n3 = 0;
-      const uint8_t* codes = block.codes_of(i);
-      for (size_t s = 0; s < block.n_samples; ++s) {
-        n1 += codes[s] == 1;
-        n2 += codes[s] == 2;
-        n3 += codes[s] == 3;
-      }
+      uint64_t n1 = 0, n2 = 0, n3 = 0;
+      CountCodes(block.codes_of(i), block.n_samples, &n1, &n2, &n3);
       const size_t n[4] = {block.n_samples - n1 - n2 - n3, n1, n2, n3};
       size_t called = n[0] + n[1] + n[2];
       if (called == 0) {
