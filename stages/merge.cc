@@ -15,6 +15,7 @@
 #include "pipeline/error.h"
 #include "pipeline/json.h"
 #include "stages/fold_stats.h"
+#include "stages/ingest_sinks.h"
 
 namespace snpflow {
 
@@ -88,10 +89,11 @@ std::string ComparableOptions(const std::string& fingerprint) {
   return out;
 }
 
-// The zstd level the shards' stores were written with ([store] zstd-level), default 3.
+// The zstd level the shards' stores were written with ([store] zstd-level), or the default.
 int ZstdLevel(const std::string& fingerprint) {
   size_t at = fingerprint.find("|store.zstd-level=");
-  return at == std::string::npos ? 3 : std::stoi(fingerprint.substr(at + 18));
+  return at == std::string::npos ? StoreOptions{}.zstd_level
+                                 : std::stoi(fingerprint.substr(at + 18));
 }
 
 void CheckSameSamples(const SampleTable& a, const SampleTable& b, const std::string& first,

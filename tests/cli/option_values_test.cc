@@ -136,7 +136,7 @@ TEST(OptionValues, StagesVerboseShowsDeclaredRanges) {
   auto r = RunShell(testing::SnpflowCli() + " stages -v");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("[default: 0; range: [0, 0.5]]"), std::string::npos) << r.out;  // min-maf
-  EXPECT_NE(r.out.find("[default: 3; range: 1..19]"), std::string::npos) << r.out;  // zstd-level
+  EXPECT_NE(r.out.find("[default: 1; range: 1..19]"), std::string::npos) << r.out;  // zstd-level
   if (HaveTorch())
     EXPECT_NE(r.out.find("[default: 200; range: 1..1000000]"), std::string::npos) << r.out;  // epochs
 }
