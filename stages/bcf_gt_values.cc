@@ -139,20 +139,18 @@ const PairTable& Pairs() {
 constexpr size_t kDecodeChunk = 64;
 bool DecodeInt8DiploidChunk(const uint8_t* p, uint8_t* codes) {
 #if defined(__SSE2__)
-  const __m128i five = _mm_set1_epi8(5), low7 = _mm_set1_epi8(0x7F), zero = _mm_setzero_si128();
-  const __m128i low_byte = _mm_set1_epi16(0x00FF), two = _mm_set1_epi16(2),
-                missing = _mm_set1_epi16(kMissing);
+  const __m128i five = _mm_set1_epi8(5), low7 = _mm_set1_epi8(0x7F), one = _mm_set1_epi8(1),
+                three = _mm_set1_epi8(kMissing), low_byte = _mm_set1_epi16(0x00FF),
+                zero = _mm_setzero_si128();
   __m128i bad = zero;
-  // One sample's pair as a 16-bit lane (a in the low byte) -> its code in the lane.
+  // Eight samples' pairs, a sample per 16-bit lane (a in the low byte) -> its code in the lane.
+  // Per value g = (r >> 1) - 1: 0 REF, 1 ALT, 255 missing; g(a) + g(b) saturated at 255, then
+  // min(., 3): the ALT count, or 3 (missing) when either allele is missing.
   auto decode8 = [&](__m128i pairs) {
     bad = _mm_or_si128(bad, _mm_subs_epu8(pairs, five));  // nonzero where a byte > 5
-    const __m128i h = _mm_and_si128(_mm_srli_epi16(pairs, 1), low7);  // a >> 1 | (b >> 1) << 8
-    const __m128i sum = _mm_add_epi16(_mm_and_si128(h, low_byte), _mm_srli_epi16(h, 8));
-    // 0xFFFF where either half is 0 (a missing allele).
-    const __m128i zero_half = _mm_cmpeq_epi8(h, zero);
-    const __m128i miss = _mm_cmpgt_epi16(_mm_and_si128(zero_half, _mm_set1_epi16(0x0101)), zero);
-    return _mm_or_si128(_mm_andnot_si128(miss, _mm_sub_epi16(sum, two)),
-                        _mm_and_si128(miss, missing));
+    const __m128i g = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(pairs, 1), low7), one);
+    const __m128i sum = _mm_adds_epu8(g, _mm_srli_epi16(g, 8));  // in each lane's low byte
+    return _mm_and_si128(_mm_min_epu8(sum, three), low_byte);
   };
   for (size_t k = 0; k < kDecodeChunk; k += 16) {
     const __m128i lo = decode8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * k)));
