@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,64 @@ TEST(VcfLineParser, ReadsOnlyTheSelectedSamples) {
   ASSERT_EQ(p.status, LineStatus::kOk);
   EXPECT_EQ(p.codes, (std::vector<uint8_t>{2, 1}));
   EXPECT_EQ(Parse(Line("0/0\t1/1\t0/0"), d).status, LineStatus::kFallback);  // column 3 absent
+}
+
+// GT-only lines of many samples take a vectorized scan 16 columns at a time; a column in another
+// form anywhere (first, last, mid-group, at a group's edge) must give what parsing each column
+// alone gives: the same codes, the first column's skip reason (a skipped line reports no haploid
+// calls), or the hand-off to htslib.
+TEST(VcfLineParser, WideLinesMatchColumnByColumnParsing) {
+  std::mt19937 rng(17);
+  const std::vector<std::string> plain = {"0/0", "0/1", "1|1", "1|0", "./.", ".|1", "1/."};
+  const std::vector<std::string> odd = {"2/0", "0",    "1",    ".",   "0/1/1", "10/1",
+                                        "0\\1", "0/1:3", "",     "0|",  "00/1",  "0/1 "};
+  const VcfTextDictionary one = Dict(1, {0});
+  int vector_lines = 0, dropped = 0, fallbacks = 0;
+  for (size_t n : {16, 17, 31, 32, 33, 47, 64, 100}) {
+    std::vector<uint32_t> all(n);
+    for (size_t i = 0; i < n; ++i) all[i] = static_cast<uint32_t>(i);
+    const VcfTextDictionary d = Dict(n, all);
+    for (int trial = 0; trial < 60; ++trial) {
+      std::vector<std::string> columns(n);
+      for (auto& c : columns) c = plain[rng() % plain.size()];
+      // Trial 0: all plain; then one or two odd columns, at the edges on some trials.
+      for (int k = 0; trial > 0 && k < 1 + trial % 2; ++k) {
+        const size_t at = trial % 5 == 1 ? 0 : trial % 5 == 2 ? n - 1 : trial % 5 == 3 ? 15
+                                                                                        : rng() % n;
+        columns[at] = odd[rng() % odd.size()];
+      }
+      std::string samples;
+      LineStatus want_status = LineStatus::kOk;
+      const char* want_drop = nullptr;
+      uint64_t want_haploid = 0;
+      std::vector<uint8_t> want_codes;
+      for (size_t i = 0; i < n; ++i) {
+        samples += (i ? "\t" : "") + columns[i];
+        Parsed single = Parse(Line(columns[i]), one);
+        if (single.status != LineStatus::kOk) want_status = LineStatus::kFallback;
+        want_haploid += single.line.haploid_calls;
+        if (want_drop == nullptr) want_drop = single.line.drop;
+        want_codes.push_back(single.codes[0]);
+      }
+      Parsed got = Parse(Line(samples), d);
+      const std::string what = std::to_string(n) + " samples: " + samples;
+      ASSERT_EQ(got.status, want_status) << what;
+      if (want_status != LineStatus::kOk) {
+        ++fallbacks;
+        continue;
+      }
+      EXPECT_EQ(got.line.drop == nullptr ? "" : got.line.drop,
+                std::string(want_drop == nullptr ? "" : want_drop))
+          << what;
+      EXPECT_EQ(got.line.haploid_calls, want_drop == nullptr ? want_haploid : 0) << what;
+      EXPECT_EQ(got.codes, want_codes) << what;
+      dropped += want_drop != nullptr;
+      vector_lines += trial == 0;
+    }
+  }
+  EXPECT_EQ(vector_lines, 8);
+  EXPECT_GT(dropped, 20);
+  EXPECT_GT(fallbacks, 20);
 }
 
 TEST(VcfLineParser, SiteOfLineReadsPosAsHtslib) {
