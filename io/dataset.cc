@@ -1,11 +1,13 @@
 #include "io/dataset.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <string_view>
 
 #include "io/atomic_file.h"
 #include "io/manifest.h"
@@ -84,23 +86,42 @@ void CheckDataset(const Dataset& data, const std::string& who) {
 void WriteVariantTable(const std::vector<SiteInfo>& sites, const GenotypeCounts& counts,
                        const std::string& path) {
   AtomicFile file(path);
-  file.Write(std::string("chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n"));
-  const size_t stride = counts.stride();
-  std::string line;
-  char stats[64];
+  constexpr size_t kFlushBytes = size_t{1} << 20;
+  std::string buffer = "chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n";
+  buffer.reserve(kFlushBytes + 4096);
+  char number[32];  // an int64 or a %.6g double: at most 20 and 13 characters
+  // `value` as printf's "%.6g" writes it: to_chars with a precision is specified to match it.
+  const auto append_g6 = [&](double value) {
+    const auto r = std::to_chars(number, number + sizeof number, value,
+                                 std::chars_format::general, 6);
+    buffer.append(number, r.ptr);
+  };
   for (size_t j = 0; j < sites.size(); ++j) {
-    uint64_t g[4] = {0, 0, 0, 0};
-    const uint16_t* c = counts.of(j);
-    for (size_t k = 0; k < stride; ++k) g[k % 4] += c[k];
+    uint64_t g[4];
+    counts.Totals(j, g);
     const uint64_t called = g[0] + g[1] + g[2], total = called + g[3];
     const double af = called ? (g[1] + 2.0 * g[2]) / (2.0 * called) : 0.0;
-    std::snprintf(stats, sizeof stats, "\t%.6g\t%.6g\n", std::min(af, 1.0 - af),
-                  total ? static_cast<double>(g[3]) / static_cast<double>(total) : 0.0);
     const SiteInfo& site = sites[j];
-    line = site.chrom + '\t' + std::to_string(site.pos) + '\t' + (site.id.empty() ? "." : site.id) +
-           '\t' + site.ref + '\t' + site.alt + stats;
-    file.Write(line);
+    buffer += site.chrom;
+    buffer += '\t';
+    buffer.append(number, std::to_chars(number, number + sizeof number, site.pos).ptr);
+    buffer += '\t';
+    buffer += site.id.empty() ? std::string_view(".") : std::string_view(site.id);
+    buffer += '\t';
+    buffer += site.ref;
+    buffer += '\t';
+    buffer += site.alt;
+    buffer += '\t';
+    append_g6(std::min(af, 1.0 - af));
+    buffer += '\t';
+    append_g6(total ? static_cast<double>(g[3]) / static_cast<double>(total) : 0.0);
+    buffer += '\n';
+    if (buffer.size() >= kFlushBytes) {
+      file.Write(buffer);
+      buffer.clear();
+    }
   }
+  file.Write(buffer);
   file.Commit();
 }
 

@@ -26,6 +26,9 @@ class GenotypeCounts {
   }
   /// Append one SNP's stride() counters. Serial.
   void Append(const uint16_t* row);
+  /// Set totals[g] to SNP `snp`'s count of genotype g (0, 1, 2, missing) summed over every
+  /// partition and class.
+  void Totals(size_t snp, uint64_t totals[4]) const;
 
  private:
   int folds_ = 0;

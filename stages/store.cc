@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <future>
 
@@ -73,14 +74,30 @@ void StoreSink::Finalize(RunContext& ctx) {
   if (store_->num_variants() == 0)
     throw InputError("no variant of '" + ctx.input_path + "' passed the filters; nothing to store "
                      "(see the skip counts above; relax --maf/--max-missing)");
-  // Compressing the store and computing the per-fold statistics are independent: overlap them.
-  auto saved = std::async(std::launch::async, [&] {
+  // The three outputs are independent: write them at once (store.snpf's tiles are compressed
+  // already, so its Save is mostly I/O and fsync). Each is an AtomicFile, so a failed one leaves
+  // no file under its name; every write is waited for before the first error is rethrown.
+  auto store_saved = std::async(std::launch::async, [&] {
     store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
   });
-  WriteVariantTable(store_->sites(), *counts_, ctx.output_dir + "/variants.tsv");
-  io::WriteCounts(*counts_, ctx.output_dir + "/counts.npy");
+  auto variants_written = std::async(std::launch::async, [&] {
+    WriteVariantTable(store_->sites(), *counts_, ctx.output_dir + "/variants.tsv");
+  });
+  std::exception_ptr error;
+  try {
+    io::WriteCounts(*counts_, ctx.output_dir + "/counts.npy");
+  } catch (...) {
+    error = std::current_exception();
+  }
+  for (auto* done : {&store_saved, &variants_written}) {
+    try {
+      done->get();
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
   RemoveStaleFoldFiles(ctx.output_dir);
-  saved.get();
 }
 
 void RegisterStoreStages(StageRegistry& registry) {

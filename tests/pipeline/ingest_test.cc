@@ -1,6 +1,7 @@
 // End-to-end ingest: real htslib on simulator and bcftools output, through the CLI.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -324,6 +325,37 @@ TEST(WriteCounts, NarrowsCellsOnlyWhenEveryCellHoldsFewerThan256Samples) {
       EXPECT_EQ(npy.as<uint16_t>()[0], 254);
       EXPECT_EQ(npy.as<uint16_t>()[11], 256);
     }
+  }
+}
+
+// Finalize writes store.snpf, variants.tsv and counts.npy at once: a failure of any one of them
+// (here its final name is taken by a directory, so the rename fails) fails the ingest with exit
+// 1 and that file's error, after the other writes have finished; no temp file and no manifest
+// is left. With all three failing, one error is reported and nothing hangs.
+TEST_F(IngestTest, AFailedOutputWriteFailsTheIngestAndLeavesNoTempFile) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"store.snpf"}, {"variants.tsv"}, {"counts.npy"},
+      {"store.snpf", "variants.tsv", "counts.npy"}};
+  for (const auto& blocked : cases) {
+    TempDir out;
+    for (const auto& name : blocked) {
+      std::filesystem::create_directories(out / (name + "/inside"));
+      WriteText(out / (name + "/inside/keep.txt"), "the user's");
+    }
+    auto r = RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() + " -q -o " +
+                        out.path());
+    EXPECT_EQ(r.exit_code, 1) << blocked[0] << ": " << r.err;
+    bool named = false;
+    for (const auto& name : blocked)
+      named |= r.err.find("' to '" + out / name + "': Is a directory") != std::string::npos;
+    EXPECT_TRUE(named) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out / "manifest.json"));
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(out.path()))
+      EXPECT_EQ(entry.path().filename().string().find(".snpflow-tmp."), std::string::npos)
+          << entry.path();
+    for (const auto& name : blocked)
+      EXPECT_EQ(ReadFile(out / (name + "/inside/keep.txt")), "the user's");
   }
 }
 

@@ -1,0 +1,105 @@
+// GenotypeCounts::Totals (the vectorized per-SNP sums behind variants.tsv) and WriteCounts'
+// narrowing to uint8 (counts.npy), against plain loops.
+#include "io/genotype_counts.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "io/npy.h"
+#include "pipeline/error.h"
+#include "tests/fixtures/test_util.h"
+
+namespace snpflow::io {
+namespace {
+
+using snpflow::testing::TempDir;
+
+// Strides below, at and above the 16 vectorized lanes, with and without a tail.
+TEST(GenotypeCounts, TotalsEqualAPlainSumPerGenotype) {
+  std::mt19937_64 rng(3);
+  for (size_t classes : {1, 2, 3, 4, 5, 26}) {
+    GenotypeCounts counts(/*folds=*/static_cast<int>(classes % 3 + 1), classes);
+    std::vector<uint16_t> row(counts.stride());
+    for (int j = 0; j < 50; ++j) {
+      for (auto& c : row) c = static_cast<uint16_t>(j % 2 ? rng() : rng() % 300);
+      counts.Append(row.data());
+    }
+    for (size_t j = 0; j < counts.n_snps(); ++j) {
+      uint64_t want[4] = {0, 0, 0, 0};
+      for (size_t k = 0; k < counts.stride(); ++k) want[k % 4] += counts.of(j)[k];
+      uint64_t got[4] = {9, 9, 9, 9};
+      counts.Totals(j, got);
+      for (int g = 0; g < 4; ++g)
+        ASSERT_EQ(got[g], want[g]) << "classes " << classes << " snp " << j << " genotype " << g;
+    }
+  }
+}
+
+// More cells than a 32-bit lane can sum at 65535 each: the totals must not wrap.
+TEST(GenotypeCounts, TotalsDoNotWrapOnHugeRows) {
+  const size_t classes = (size_t{1} << 18) + 3;
+  GenotypeCounts counts(/*folds=*/1, classes);
+  std::vector<uint16_t> row(counts.stride(), 65535);
+  row[1] = 0;
+  counts.Append(row.data());
+  uint64_t got[4];
+  counts.Totals(0, got);
+  EXPECT_EQ(got[0], classes * 65535);
+  EXPECT_EQ(got[1], (classes - 1) * 65535);
+  EXPECT_EQ(got[2], classes * 65535);
+  EXPECT_EQ(got[3], classes * 65535);
+}
+
+// Several chunks of GenotypeCounts::kChunkSnps rows and a partial one: the |u1 file holds every
+// count, in order.
+TEST(WriteCounts, NarrowedFileHoldsEveryCountOverSeveralChunks) {
+  TempDir dir;
+  GenotypeCounts counts(/*folds=*/5, /*classes=*/3);
+  std::mt19937_64 rng(11);
+  std::vector<uint16_t> all, row(counts.stride());
+  for (size_t j = 0; j < 3 * GenotypeCounts::kChunkSnps + 17; ++j) {
+    for (size_t k = 0; k < row.size(); k += 4) {  // each cell of 255 samples
+      row[k] = static_cast<uint16_t>(rng() % 256);
+      row[k + 1] = static_cast<uint16_t>(rng() % (256 - row[k]));
+      row[k + 2] = static_cast<uint16_t>(rng() % (256 - row[k] - row[k + 1]));
+      row[k + 3] = static_cast<uint16_t>(255 - row[k] - row[k + 1] - row[k + 2]);
+    }
+    counts.Append(row.data());
+    all.insert(all.end(), row.begin(), row.end());
+  }
+  WriteCounts(counts, dir / "counts.npy");
+  NpyArray npy = ReadNpy(dir / "counts.npy");
+  EXPECT_EQ(npy.dtype, "|u1");
+  ASSERT_EQ(npy.shape, (std::vector<uint64_t>{counts.n_snps(), 5, 3, 4}));
+  ASSERT_EQ(npy.data.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) ASSERT_EQ(npy.data[i], all[i]) << i;
+}
+
+// A count above its cell's size (impossible from ingest) is named, not silently truncated, and
+// leaves no counts.npy.
+TEST(WriteCounts, ACountAboveItsCellSizeIsAnErrorNamingIt) {
+  TempDir dir;
+  GenotypeCounts counts(/*folds=*/1, /*classes=*/2);
+  std::vector<uint16_t> row = {100, 100, 50, 5, 1, 2, 3, 4};  // cells of 255 and 10: |u1
+  for (size_t j = 0; j < GenotypeCounts::kChunkSnps + 5; ++j) counts.Append(row.data());
+  row[6] = 300;
+  counts.Append(row.data());
+  try {
+    WriteCounts(counts, dir / "counts.npy");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), dir / "counts.npy" +
+                                         ": a count of 300 exceeds its cell's size (internal "
+                                         "error; please report it)");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "counts.npy"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+}  // namespace
+}  // namespace snpflow::io
