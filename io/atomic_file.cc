@@ -21,6 +21,8 @@ namespace fs = std::filesystem;
 constexpr char kTempInfix[] = ".snpflow-tmp.";
 constexpr size_t kRandomChars = 6;
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+// AtomicFile starts the disk writes of every this many bytes written (sync_file_range).
+constexpr size_t kWritebackBytes = size_t{16} << 20;
 // Keep `.<name>.snpflow-tmp.XXXXXX` within NAME_MAX (255) for long final names.
 constexpr size_t kMaxNameInTemp = 200;
 
@@ -167,6 +169,15 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::Write(const void* data, size_t size) {
   if (size != 0 && std::fwrite(data, 1, size, file_) != size) ThrowWrite(path_, errno);
+  // Start writing each kWritebackBytes to disk now, so that Commit's fsync of a large file waits
+  // for its last pages only. SYNC_FILE_RANGE_WRITE does not wait for pages already being written;
+  // it is a hint, and an I/O error it would report is fsync's to report.
+  unsynced_ += size;
+  if (unsynced_ >= kWritebackBytes) {
+    if (std::fflush(file_) != 0) ThrowWrite(path_, errno);
+    ::sync_file_range(fileno(file_), 0, 0, SYNC_FILE_RANGE_WRITE);
+    unsynced_ = 0;
+  }
 }
 
 void AtomicFile::Commit() {

@@ -32,6 +32,7 @@ class AtomicFile {
   std::string path_;
   std::string temp_path_;
   FILE* file_ = nullptr;
+  size_t unsynced_ = 0;  // bytes written since the last writeback was started
   bool committed_ = false;
 };
 

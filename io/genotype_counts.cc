@@ -64,7 +64,8 @@ void WriteCounts(const GenotypeCounts& counts, const std::string& path) {
       narrow[k] = static_cast<uint8_t>(chunk[k]);
     }
     if (high > UINT8_MAX) {
-      const uint16_t* bad = std::find_if(chunk, chunk + n, [](uint16_t c) { return c > UINT8_MAX; });
+      const uint16_t* bad =
+          std::find_if(chunk, chunk + n, [](uint16_t c) { return c > UINT8_MAX; });
       throw Error(path + ": a count of " + std::to_string(*bad) +
                   " exceeds its cell's size (internal error; please report it)");
     }
