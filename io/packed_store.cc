@@ -15,10 +15,13 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <string_view>
 
 #include "io/atomic_file.h"
@@ -293,41 +296,66 @@ PackedStore::PackedStore(std::vector<std::string> sample_ids)
     : sample_ids_(std::move(sample_ids)) {}
 // Tiles compressed while the store is built (CompressInBackground): one task per tile in an
 // arena of the store's own, results in tile order (a deque: adding one never moves the others).
-// Like the graph's arena of `threads`, it asks TBB for threads - 1 workers; with one thread the
-// tasks run when Save waits for them.
+// Like the graph's arena of `threads`, it asks TBB for threads - 1 workers; with one thread no
+// task runs before Save. A tile is compressed once, by whichever thread claims it first: its
+// task, or Save, which writes the tiles in order as they are done and meanwhile compresses the
+// ones no task has begun.
 struct PackedStore::Background {
   struct Tile {
+    const uint8_t* data = nullptr;  // the raw tile (it stays put until the store is destroyed)
+    size_t size = 0;
     std::vector<uint8_t> bytes;
     uint32_t crc = 0;
     std::string error;  // zstd's failure, reported by Save with the path
+    std::atomic<bool> claimed{false};
+    std::atomic<bool> done{false};  // set under `mutex`
   };
   int level;
   tbb::task_arena arena;
   tbb::task_group group;
   tbb::enumerable_thread_specific<CompressContext> contexts;
   std::deque<Tile> tiles;
+  std::mutex mutex;
+  std::condition_variable compressed;
 
   Background(int level, int threads)
       : level(level), arena(std::max(threads, 1)), contexts(level) {}
   ~Background() { Wait(); }
-  // Compress `size` bytes at `data` (a tile's buffer: it stays put until the store is destroyed).
   void Submit(const uint8_t* data, size_t size) {
     Tile* tile = &tiles.emplace_back();
-    arena.execute([&] {
-      group.run([this, tile, data, size] {
-        tile->bytes.resize(ZSTD_compressBound(size));
-        const size_t n = ZSTD_compress2(contexts.local().cctx, tile->bytes.data(),
-                                        tile->bytes.size(), data, size);
-        if (ZSTD_isError(n)) {
-          tile->error = std::string("zstd failed: ") + ZSTD_getErrorName(n);
-          tile->bytes = std::vector<uint8_t>();
-          return;
-        }
-        tile->bytes.resize(n);
-        tile->bytes.shrink_to_fit();  // held until Save: keep only the compressed size
-        tile->crc = Crc32(tile->bytes.data(), n);
-      });
-    });
+    tile->data = data;
+    tile->size = size;
+    arena.execute([&] { group.run([this, tile] { TryCompress(*tile); }); });
+  }
+  // Compress `tile` unless another thread has claimed it; false if one had.
+  bool TryCompress(Tile& tile) {
+    if (tile.claimed.exchange(true)) return false;
+    tile.bytes.resize(ZSTD_compressBound(tile.size));
+    const size_t n = ZSTD_compress2(contexts.local().cctx, tile.bytes.data(), tile.bytes.size(),
+                                    tile.data, tile.size);
+    if (ZSTD_isError(n)) {
+      tile.error = std::string("zstd failed: ") + ZSTD_getErrorName(n);
+      tile.bytes = std::vector<uint8_t>();
+    } else {
+      tile.bytes.resize(n);
+      tile.bytes.shrink_to_fit();  // held until Save: keep only the compressed size
+      tile.crc = Crc32(tile.bytes.data(), n);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      tile.done = true;
+    }
+    compressed.notify_all();
+    return true;
+  }
+  // Return tile t once it is compressed, compressing unclaimed tiles from *ahead on meanwhile.
+  const Tile& Next(size_t t, size_t* ahead) {
+    TryCompress(tiles[t]);
+    *ahead = std::max(*ahead, t + 1);
+    while (!tiles[t].done && *ahead < tiles.size()) TryCompress(tiles[(*ahead)++]);
+    std::unique_lock<std::mutex> lock(mutex);
+    compressed.wait(lock, [&] { return tiles[t].done.load(); });
+    return tiles[t];
   }
   void Wait() {
     arena.execute([&] { group.wait(); });
@@ -585,10 +613,10 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
   uint64_t offset = index_offset + index.size();
   index.clear();
   if (background_ != nullptr && background_->level == zstd_level) {
-    // Compressed while the store was built: only write them.
-    background_->Wait();
+    // Compressed while the store was built: write them in order as they are done.
+    size_t ahead = 0;
     for (size_t t = 0; t < n_tiles; ++t) {
-      const Background::Tile& tile = background_->tiles[t];
+      const Background::Tile& tile = background_->Next(t, &ahead);
       if (!tile.error.empty())
         throw Error("cannot write '" + path + "': " + TileName(t, n_tiles) + ": " + tile.error);
       file.Write(tile.bytes.data(), tile.bytes.size());
