@@ -74,9 +74,10 @@ void StoreSink::Finalize(RunContext& ctx) {
   if (store_->num_variants() == 0)
     throw InputError("no variant of '" + ctx.input_path + "' passed the filters; nothing to store "
                      "(see the skip counts above; relax --maf/--max-missing)");
-  // The three outputs are independent: write them at once (store.snpf's tiles are compressed
-  // already, so its Save is mostly I/O and fsync). Each is an AtomicFile, so a failed one leaves
-  // no file under its name; every write is waited for before the first error is rethrown.
+  // The three outputs are independent: write them at once (store.snpf's Save compresses the
+  // tiles the background tasks have not reached and writes each as it is done). Each is an
+  // AtomicFile, so a failed one leaves no file under its name; all three are waited for, then
+  // the error of counts.npy, store.snpf or variants.tsv (the first of them that failed) is thrown.
   auto store_saved = std::async(std::launch::async, [&] {
     store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
   });
