@@ -75,7 +75,10 @@ int RunPipelineCommand(const Args& args, int mode_int) {
     }
   } else {
     if (in.labels_path.empty()) throw UsageError("no label file; pass --labels FILE");
-    data = RunIngest(registry, in).data;
+    // A plain ingest only writes the files: its store need not stay readable in memory.
+    IngestSpec files_only = in;
+    files_only.keep_data = trainer != nullptr || spec.run_export;
+    data = RunIngest(registry, files_only).data;
   }
 
   // A distributed run (--dist, or a torchrun/Slurm launch with WORLD_SIZE > 1): rendezvous once

@@ -80,6 +80,7 @@ uint32_t Crc32(const uint8_t* data, size_t size) {
 /// Owns a zstd compression context set up for store tiles (level + content checksum).
 struct CompressContext {
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  std::vector<uint8_t> scratch;  // a worst-case output buffer, reused across tiles
   explicit CompressContext(int level) {
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
@@ -302,8 +303,9 @@ PackedStore::PackedStore(std::vector<std::string> sample_ids)
 // ones no task has begun.
 struct PackedStore::Background {
   struct Tile {
-    const uint8_t* data = nullptr;  // the raw tile (it stays put until the store is destroyed)
+    const uint8_t* data = nullptr;  // the raw tile (it stays put until compressed, or for good)
     size_t size = 0;
+    std::vector<uint8_t> raw;  // keep_raw false: the raw tile itself, until compressed
     std::vector<uint8_t> bytes;
     uint32_t crc = 0;
     std::string error;  // zstd's failure, reported by Save with the path
@@ -317,29 +319,48 @@ struct PackedStore::Background {
   std::deque<Tile> tiles;
   std::mutex mutex;
   std::condition_variable compressed;
+  bool keep_raw = true;
+  std::mutex spare_mutex;
+  std::vector<std::vector<uint8_t>> spare;  // released raw buffers for the next open tiles
 
-  Background(int level, int threads)
-      : level(level), arena(std::max(threads, 1)), contexts(level) {}
+  Background(int level, int threads, bool keep_raw)
+      : level(level), arena(std::max(threads, 1)), contexts(level), keep_raw(keep_raw) {}
   ~Background() { Wait(); }
-  void Submit(const uint8_t* data, size_t size) {
+  // Compress `size` bytes at `data` (a raw tile the store keeps) or the raw tile `owned`.
+  void Submit(const uint8_t* data, size_t size, std::vector<uint8_t> owned = {}) {
     Tile* tile = &tiles.emplace_back();
-    tile->data = data;
+    tile->raw = std::move(owned);
+    tile->data = tile->raw.empty() ? data : tile->raw.data();
     tile->size = size;
     arena.execute([&] { group.run([this, tile] { TryCompress(*tile); }); });
+  }
+  // A released raw buffer to fill as the next open tile (empty when none is spare).
+  std::vector<uint8_t> TakeSpare() {
+    std::lock_guard<std::mutex> lock(spare_mutex);
+    if (spare.empty()) return {};
+    std::vector<uint8_t> buffer = std::move(spare.back());
+    spare.pop_back();
+    return buffer;
   }
   // Compress `tile` unless another thread has claimed it; false if one had.
   bool TryCompress(Tile& tile) {
     if (tile.claimed.exchange(true)) return false;
-    tile.bytes.resize(ZSTD_compressBound(tile.size));
-    const size_t n = ZSTD_compress2(contexts.local().cctx, tile.bytes.data(), tile.bytes.size(),
-                                    tile.data, tile.size);
+    // Into the thread's scratch buffer, then copied at its compressed size (held until Save): no
+    // zero-filled worst-case buffer per tile.
+    CompressContext& ctx = contexts.local();
+    ctx.scratch.resize(std::max(ctx.scratch.size(), ZSTD_compressBound(tile.size)));
+    const size_t n = ZSTD_compress2(ctx.cctx, ctx.scratch.data(), ctx.scratch.size(), tile.data,
+                                    tile.size);
     if (ZSTD_isError(n)) {
       tile.error = std::string("zstd failed: ") + ZSTD_getErrorName(n);
-      tile.bytes = std::vector<uint8_t>();
     } else {
-      tile.bytes.resize(n);
-      tile.bytes.shrink_to_fit();  // held until Save: keep only the compressed size
+      tile.bytes.assign(ctx.scratch.data(), ctx.scratch.data() + n);
       tile.crc = Crc32(tile.bytes.data(), n);
+    }
+    if (!tile.raw.empty()) {
+      tile.data = nullptr;
+      std::lock_guard<std::mutex> lock(spare_mutex);
+      spare.push_back(std::move(tile.raw));
     }
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -362,15 +383,25 @@ struct PackedStore::Background {
   }
 };
 
-void PackedStore::CompressInBackground(int level, int threads) {
+void PackedStore::CompressInBackground(int level, int threads, bool keep_raw) {
   if (!tiles_.empty() || open_count_ > 0)
     throw Error("PackedStore::CompressInBackground called after the first variant");
-  background_ = std::make_unique<Background>(level, threads);
+  background_ = std::make_unique<Background>(level, threads, keep_raw);
 }
 
 void PackedStore::CloseTile(std::vector<uint8_t> tile) {
+  if (background_ != nullptr && !background_->keep_raw) {
+    tiles_.emplace_back();  // released: the background owns the raw tile until compressed
+    const size_t size = tile.size();
+    background_->Submit(nullptr, size, std::move(tile));
+    return;
+  }
   tiles_.push_back(std::move(tile));
   if (background_ != nullptr) background_->Submit(tiles_.back().data(), tiles_.back().size());
+}
+
+bool PackedStore::raw_released() const {
+  return background_ != nullptr && !background_->keep_raw;
 }
 
 PackedStore::PackedStore() = default;
@@ -508,7 +539,10 @@ void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_
   const size_t row = (count + 3) / 4;
   size_t done = 0;
   while (done < count) {
-    if (open_tile_.empty()) open_tile_.assign(n * kFullTileBytes, 0);
+    if (open_tile_.empty()) {
+      if (background_ != nullptr) open_tile_ = background_->TakeSpare();
+      open_tile_.assign(n * kFullTileBytes, 0);  // reuses a spare buffer's pages
+    }
     const size_t take = std::min(count - done, size_t{kTileVariants} - open_count_);
     uint8_t* const tile_end = open_tile_.data() + open_tile_.size();
     // Both positions on a byte boundary (every block of the store sink whose kept count is a
@@ -551,6 +585,7 @@ void PackedStore::Finish() {
 
 void PackedStore::ReadRow(size_t sample, uint8_t* out) const {
   if (!finished_) throw Error("PackedStore::ReadRow called before Finish()");
+  if (raw_released()) throw Error("PackedStore::ReadRow: the raw tiles were released");
   if (sample >= num_samples())
     throw Error("PackedStore::ReadRow: sample " + std::to_string(sample) + " out of range (" +
                 std::to_string(num_samples()) + " samples)");
@@ -567,6 +602,7 @@ uint8_t PackedStore::code(size_t sample, size_t variant) const {
     throw Error("PackedStore::code: (" + std::to_string(sample) + ", " + std::to_string(variant) +
                 ") out of range (" + std::to_string(num_samples()) + " samples, " +
                 std::to_string(num_variants()) + " variants)");
+  if (raw_released()) throw Error("PackedStore::code: the raw tiles were released");
   const size_t t = variant / kTileVariants, j = variant % kTileVariants;
   // Before Finish() the last variants are still in the open tile (full-tile stride).
   const bool open = t == tiles_.size();
@@ -612,6 +648,9 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
 
   uint64_t offset = index_offset + index.size();
   index.clear();
+  if (raw_released() && background_->level != zstd_level)
+    throw Error("PackedStore::Save('" + path + "'): the raw tiles were released; only level " +
+                std::to_string(background_->level) + " can be written");
   if (background_ != nullptr && background_->level == zstd_level) {
     // Compressed while the store was built: write them in order as they are done.
     size_t ahead = 0;
@@ -622,7 +661,7 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
       file.Write(tile.bytes.data(), tile.bytes.size());
       PutU64(index, offset);
       PutU64(index, tile.bytes.size());
-      PutU64(index, tiles_[t].size());
+      PutU64(index, tile.size);
       PutU32(index, tile.crc);
       offset += tile.bytes.size();
     }

@@ -257,6 +257,7 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
   stages.push_back(timed(registry.Make<BlockStage>("count", OptionsOf(spec, "count"), "count")));
   auto store_stage = registry.Make<BlockSink>("store", OptionsOf(spec, "store"), "store");
   auto* store = dynamic_cast<StoreSink*>(store_stage.get());
+  store->set_keep_store(spec.keep_data);
   sinks.push_back(std::move(store_stage));
 
   io::VcfSourceOptions input = spec.input;
@@ -365,9 +366,11 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
     io::WriteFileAtomic(spec.output_dir + "/ingest.json", summary.str() + "\n");
     io::WriteIngestManifest(dir, fingerprint, spec.folds);  // the commit marker, last
 
-    result.data.samples = ctx.samples;
-    result.data.store = store->TakeStore();
-    result.data.counts = store->TakeCounts();
+    if (spec.keep_data) {
+      result.data.samples = ctx.samples;
+      result.data.store = store->TakeStore();
+      result.data.counts = store->TakeCounts();
+    }
     return result;
   } catch (...) {
     // Leave no empty directory behind for a run that wrote nothing.

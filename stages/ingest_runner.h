@@ -33,6 +33,9 @@ struct IngestSpec {
   /// Option values per stage label ("filter" -> {"min-maf": "0.01"}), including "store".
   std::map<std::string, OptionValues> options;
   size_t max_blocks_in_flight = 0;  // 0: automatic
+  /// false: the caller needs only the files (`snpflow ingest` without training or export), so
+  /// the store's raw tiles are freed as they are compressed and IngestResult::data stays empty.
+  bool keep_data = true;
   /// Reuse output_dir when its manifest carries this run's cache key (IngestFingerprint) and
   /// every file it lists verifies: the store is the cache. Never for stdin or a FIFO.
   bool reuse = true;

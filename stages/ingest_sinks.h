@@ -48,6 +48,9 @@ class StoreSink : public BlockSink {
   void Sink(LocalState& local, const VariantBlock& block) const override;
   void Finalize(RunContext& ctx) override;
 
+  /// false: the caller only wants the files (`snpflow ingest`); each store tile's raw bytes are
+  /// released once compressed and TakeStore's store cannot be read. Call before Init.
+  void set_keep_store(bool keep) { keep_store_ = keep; }
   /// Move the results out after Finalize.
   io::PackedStore TakeStore() { return std::move(*store_); }
   GenotypeCounts TakeCounts() { return std::move(*counts_); }
@@ -59,6 +62,7 @@ class StoreSink : public BlockSink {
 
  private:
   StoreOptions options_;
+  bool keep_store_ = true;
   // Sink() is const by the sink contract; as an ordered sink it runs serially, so the state it
   // grows is held through pointers.
   std::unique_ptr<io::PackedStore> store_;

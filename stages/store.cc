@@ -35,7 +35,7 @@ StoreSink::StoreSink(const StoreOptions& options) : options_(options) {}
 void StoreSink::Init(RunContext& ctx) {
   store_ = std::make_unique<io::PackedStore>(ctx.samples.ids);
   // Tiles are compressed as they fill, beside the graph; Finalize's Save only writes them.
-  store_->CompressInBackground(options_.zstd_level, std::max(ctx.threads, 1));
+  store_->CompressInBackground(options_.zstd_level, std::max(ctx.threads, 1), keep_store_);
   counts_ = std::make_unique<GenotypeCounts>(ctx.samples.folds, ctx.samples.num_classes());
 }
 

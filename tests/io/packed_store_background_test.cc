@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/packed_store.h"
+#include "pipeline/error.h"
 #include "tests/fixtures/test_util.h"
 
 namespace snpflow::io {
@@ -19,11 +20,12 @@ using snpflow::testing::TempDir;
 // A slow level, so that tasks are still compressing when Save starts.
 constexpr int kLevel = 15;
 
-PackedStore MakeStore(size_t n_samples, size_t n_variants, int background_threads) {
+PackedStore MakeStore(size_t n_samples, size_t n_variants, int background_threads,
+                      bool keep_raw = true) {
   std::vector<std::string> ids;
   for (size_t i = 0; i < n_samples; ++i) ids.push_back("S" + std::to_string(i));
   PackedStore store(ids);
-  if (background_threads > 0) store.CompressInBackground(kLevel, background_threads);
+  if (background_threads > 0) store.CompressInBackground(kLevel, background_threads, keep_raw);
   std::mt19937 rng(5);
   std::vector<uint8_t> codes(n_samples);
   for (size_t v = 0; v < n_variants; ++v) {
@@ -50,6 +52,28 @@ TEST(PackedStoreBackground, SaveRightAfterFinishWritesThePlainFile) {
       store.Save(dir / "again.snpf", kLevel);  // every tile claimed and done already
       ASSERT_TRUE(ReadFile(dir / "again.snpf") == plain) << threads << " " << round;
     }
+  }
+}
+
+// Raw tiles released once compressed (what `snpflow ingest` does): their buffers serve later tiles
+// (appended while older ones are still being compressed), and the file is the same; the raw
+// codes can no longer be read, nor saved at another level.
+TEST(PackedStoreBackground, ReleasedRawTilesGiveThePlainFile) {
+  TempDir dir;
+  const size_t n_samples = 256, n_variants = 10 * PackedStore::kTileVariants + 5;
+  MakeStore(n_samples, n_variants, 0).Save(dir / "plain.snpf", kLevel);
+  const std::string plain = ReadFile(dir / "plain.snpf");
+  for (int threads : {1, 2}) {
+    const PackedStore store = MakeStore(n_samples, n_variants, threads, /*keep_raw=*/false);
+    EXPECT_TRUE(store.raw_released());
+    store.Save(dir / "released.snpf", kLevel);
+    ASSERT_TRUE(ReadFile(dir / "released.snpf") == plain) << threads;
+    std::vector<uint8_t> row(store.row_bytes());
+    EXPECT_THROW(store.ReadRow(0, row.data()), Error);
+    EXPECT_THROW(store.code(0, 0), Error);
+    EXPECT_THROW(store.Save(dir / "other.snpf", 3), Error);
+    EXPECT_EQ(PackedStore::Load(dir / "released.snpf").code(3, n_variants - 1),
+              MakeStore(n_samples, n_variants, 0).code(3, n_variants - 1));
   }
 }
 
