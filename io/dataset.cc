@@ -223,20 +223,15 @@ void SetCounts(const std::string& dir, const NpyArray& counts, uint64_t total_ro
   if (max_partition >= data.samples.folds)
     throw FormatError(dir + "/samples.tsv: partition " + std::to_string(max_partition) +
                       " but counts.npy has " + std::to_string(data.samples.folds) + " folds");
-  data.counts = GenotypeCounts(data.samples.folds, data.samples.class_names.size());
+  // A "|u1" file is held as bytes too (GenotypeCounts' narrow tables).
+  data.counts = GenotypeCounts(data.samples.folds, data.samples.class_names.size(), u1);
   const size_t stride = data.counts.stride();
   if (counts.data.size() != counts.shape[0] * stride * (u1 ? 1 : 2))
     throw FormatError(dir + "/counts.npy: " + std::to_string(counts.data.size()) +
                       " data bytes do not match its shape; re-run `snpflow ingest`");
-  std::vector<uint16_t> row(stride);
   for (size_t j = 0; j < counts.shape[0]; ++j) {
-    if (u1) {
-      const uint8_t* p = counts.as<uint8_t>() + j * stride;
-      std::copy(p, p + stride, row.begin());
-      data.counts.Append(row.data());
-    } else {
-      data.counts.Append(counts.as<uint16_t>() + j * stride);
-    }
+    if (u1) data.counts.AppendNarrow(counts.as<uint8_t>() + j * stride);
+    else data.counts.Append(counts.as<uint16_t>() + j * stride);
   }
 }
 

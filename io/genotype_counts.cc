@@ -7,22 +7,60 @@
 
 namespace snpflow::io {
 
+void GenotypeCounts::ThrowNarrow() {
+  throw Error("GenotypeCounts::of: the table holds uint8 counts; use Visit or Row");
+}
+
 void GenotypeCounts::Append(const uint16_t* row) {
+  const size_t n = stride();
+  if (narrow_) {
+    uint16_t high = 0;  // OR of the row: > UINT8_MAX iff one count is
+    for (size_t k = 0; k < n; ++k) high |= row[k];
+    if (high > UINT8_MAX)
+      throw Error("GenotypeCounts::Append: a count above 255 in a table of cells under 256 "
+                  "samples (internal error; please report it)");
+    if (n_snps_ % kChunkSnps == 0) {
+      narrow_chunks_.emplace_back();
+      narrow_chunks_.back().reserve(kChunkSnps * n);
+    }
+    std::vector<uint8_t>& chunk = narrow_chunks_.back();
+    const size_t at = chunk.size();
+    chunk.resize(at + n);
+    for (size_t k = 0; k < n; ++k) chunk[at + k] = static_cast<uint8_t>(row[k]);
+    ++n_snps_;
+    return;
+  }
   if (n_snps_ % kChunkSnps == 0) {
     chunks_.emplace_back();
-    chunks_.back().reserve(kChunkSnps * stride());
+    chunks_.back().reserve(kChunkSnps * n);
   }
-  chunks_.back().insert(chunks_.back().end(), row, row + stride());
+  chunks_.back().insert(chunks_.back().end(), row, row + n);
   ++n_snps_;
 }
 
-void GenotypeCounts::Totals(size_t snp, uint64_t totals[4]) const {
-  // 16 uint32 lanes (lane i sums genotype i % 4) so that the loop vectorizes; each lane takes
-  // at most kLaneRows uint16 values before it is folded into the uint64 totals, so none wraps.
+void GenotypeCounts::AppendNarrow(const uint8_t* row) {
+  if (!narrow_) throw Error("GenotypeCounts::AppendNarrow: the table holds uint16 counts");
+  if (n_snps_ % kChunkSnps == 0) {
+    narrow_chunks_.emplace_back();
+    narrow_chunks_.back().reserve(kChunkSnps * stride());
+  }
+  narrow_chunks_.back().insert(narrow_chunks_.back().end(), row, row + stride());
+  ++n_snps_;
+}
+
+void GenotypeCounts::Row(size_t snp, uint16_t* out) const {
+  Visit(snp, [&](const auto* row) { std::copy(row, row + stride(), out); });
+}
+
+namespace {
+
+// Totals over one row of either width: 16 uint32 lanes (lane i sums genotype i % 4) so that the
+// loop vectorizes; each lane takes at most kLaneRows values before it is folded into the uint64
+// totals, so none wraps.
+template <class T>
+void RowTotals(const T* c, size_t n, uint64_t totals[4]) {
   constexpr size_t kLanes = 16;
   constexpr size_t kLaneRows = size_t{1} << 16;
-  const uint16_t* c = of(snp);
-  const size_t n = stride();
   totals[0] = totals[1] = totals[2] = totals[3] = 0;
   size_t k = 0;
   while (n - k >= kLanes) {
@@ -35,10 +73,16 @@ void GenotypeCounts::Totals(size_t snp, uint64_t totals[4]) const {
   for (; k < n; ++k) totals[k % 4] += c[k];
 }
 
+}  // namespace
+
+void GenotypeCounts::Totals(size_t snp, uint64_t totals[4]) const {
+  Visit(snp, [&](const auto* row) { RowTotals(row, stride(), totals); });
+}
+
 std::string CountsDtype(const GenotypeCounts& counts) {
   // Every sample has exactly one code per SNP, so any row's four genotype counts of a cell sum to
   // the cell's size (its samples in that partition and class): no count can exceed it.
-  if (counts.n_snps() == 0) return "|u1";
+  if (counts.narrow() || counts.n_snps() == 0) return "|u1";
   const uint16_t* row = counts.of(0);
   for (size_t k = 0; k < counts.stride(); k += 4)
     if (row[k] + row[k + 1] + row[k + 2] + row[k + 3] > UINT8_MAX) return "<u2";
@@ -52,6 +96,10 @@ void WriteCounts(const GenotypeCounts& counts, const std::string& path) {
   std::vector<uint8_t> narrow;
   for (size_t j = 0; j < counts.n_snps(); j += GenotypeCounts::kChunkSnps) {
     const size_t n = std::min(GenotypeCounts::kChunkSnps, counts.n_snps() - j) * counts.stride();
+    if (counts.narrow()) {  // already bytes: written as they are
+      counts.Visit(j, [&](const auto* chunk) { writer.Write(chunk, n); });
+      continue;
+    }
     const uint16_t* chunk = counts.of(j);
     if (dtype == "<u2") {
       writer.Write(chunk, n * sizeof(uint16_t));

@@ -40,13 +40,14 @@ FoldStats ComputeFoldStats(const GenotypeCounts& counts, int fold) {
   for (int p = 0; p < folds; ++p) train[p] = SplitOf(p, fold, folds) == Split::kTrain;
   std::vector<uint64_t> per_class(classes * 4);
   for (size_t j = 0; j < stats.n_snps; ++j) {
-    const uint16_t* row = counts.of(j);
     std::fill(per_class.begin(), per_class.end(), 0);
-    for (int p = 0; p < folds; ++p) {
-      if (!train[p]) continue;
-      const uint16_t* part = row + static_cast<size_t>(p) * classes * 4;
-      for (size_t k = 0; k < classes * 4; ++k) per_class[k] += part[k];
-    }
+    counts.Visit(j, [&](const auto* row) {
+      for (int p = 0; p < folds; ++p) {
+        if (!train[p]) continue;
+        const auto* part = row + static_cast<size_t>(p) * classes * 4;
+        for (size_t k = 0; k < classes * 4; ++k) per_class[k] += part[k];
+      }
+    });
     uint64_t n[4] = {0, 0, 0, 0};
     float* emb = stats.embedding.data() + j * 4 * classes;
     for (size_t c = 0; c < classes; ++c) {
@@ -84,8 +85,10 @@ std::vector<uint16_t> TrainPartitionCounts(const GenotypeCounts& counts, int fol
   std::vector<uint16_t> out(partitions->size() * n_snps * cols);
   for (size_t k = 0; k < partitions->size(); ++k)
     for (size_t j = 0; j < n_snps; ++j)
-      std::copy_n(counts.of(j) + static_cast<size_t>((*partitions)[k]) * cols, cols,
-                  out.data() + (k * n_snps + j) * cols);
+      counts.Visit(j, [&](const auto* row) {
+        std::copy_n(row + static_cast<size_t>((*partitions)[k]) * cols, cols,
+                    out.data() + (k * n_snps + j) * cols);
+      });
   return out;
 }
 

@@ -163,13 +163,15 @@ MergeSummary MergeShards(const std::vector<std::string>& shards, const std::stri
     }
     // Append the shard's variants: each variant's codes across samples from the packed rows.
     const size_t n = samples.size(), s = sites.size(), row_bytes = data.store.row_bytes();
+    std::vector<uint16_t> count_row(data.counts.stride());
     std::vector<uint8_t> rows(n * row_bytes);
     for (size_t i = 0; i < n; ++i) data.store.ReadRow(i, rows.data() + i * row_bytes);
     for (size_t j = 0; j < s; ++j) {
       const size_t byte = j / 4, shift = 2 * (j % 4);
       for (size_t i = 0; i < n; ++i) codes[i] = (rows[i * row_bytes + byte] >> shift) & 3;
       store->AppendVariant(sites[j], codes.data());
-      counts->Append(data.counts.of(j));
+      data.counts.Row(j, count_row.data());
+      counts->Append(count_row.data());
       if (j + 1 < s && sites[j + 1].chrom != sites[j].chrom) closed_chroms.insert(sites[j].chrom);
     }
     if (!sites.empty()) {

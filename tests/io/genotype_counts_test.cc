@@ -40,6 +40,46 @@ TEST(GenotypeCounts, TotalsEqualAPlainSumPerGenotype) {
   }
 }
 
+// A narrow table (cells of < 256 samples, counts held as bytes) reads back, totals and writes
+// exactly as a wide one holding the same counts; it refuses a count above 255.
+TEST(GenotypeCounts, NarrowTableMatchesAWideOne) {
+  TempDir dir;
+  std::mt19937 rng(11);
+  GenotypeCounts wide(/*folds=*/3, /*classes=*/5), narrow(3, 5, /*narrow=*/true);
+  ASSERT_TRUE(narrow.narrow());
+  std::vector<uint16_t> row(wide.stride());
+  const size_t n = 2 * GenotypeCounts::kChunkSnps + 17;
+  for (size_t j = 0; j < n; ++j) {
+    // Each cell's four counts sum to its size, at most 255 here; one reaches 255.
+    for (auto& c : row) c = static_cast<uint16_t>(rng() % 64);
+    if (j == 5) row[0] = 255, row[1] = row[2] = row[3] = 0;
+    wide.Append(row.data());
+    if (j % 2) {
+      narrow.Append(row.data());
+    } else {
+      std::vector<uint8_t> bytes(row.begin(), row.end());
+      narrow.AppendNarrow(bytes.data());
+    }
+  }
+  ASSERT_EQ(narrow.n_snps(), n);
+  std::vector<uint16_t> got(wide.stride());
+  for (size_t j = 0; j < n; ++j) {
+    narrow.Row(j, got.data());
+    ASSERT_EQ(std::vector<uint16_t>(wide.of(j), wide.of(j) + wide.stride()), got) << j;
+    uint64_t a[4], b[4];
+    wide.Totals(j, a);
+    narrow.Totals(j, b);
+    for (int g = 0; g < 4; ++g) ASSERT_EQ(a[g], b[g]) << j;
+  }
+  WriteCounts(wide, dir / "wide.npy");
+  WriteCounts(narrow, dir / "narrow.npy");
+  EXPECT_EQ(testing::ReadFile(dir / "wide.npy"), testing::ReadFile(dir / "narrow.npy"));
+  EXPECT_THROW(narrow.of(0), Error);
+  row[3] = 256;
+  EXPECT_THROW(narrow.Append(row.data()), Error);
+  EXPECT_THROW(wide.AppendNarrow(reinterpret_cast<const uint8_t*>(row.data())), Error);
+}
+
 // More cells than a 32-bit lane can sum at 65535 each: the totals must not wrap.
 TEST(GenotypeCounts, TotalsDoNotWrapOnHugeRows) {
   const size_t classes = (size_t{1} << 18) + 3;

@@ -231,9 +231,13 @@ TEST_F(IngestTest, WritesCompactCountsAndNoPerFoldFiles) {
   Dataset data = LoadDataset(out / "o");
   ASSERT_EQ(counts.shape[0], data.store.num_variants());
   ASSERT_EQ(counts.data.size(), data.counts.n_snps() * data.counts.stride());
-  for (size_t j = 0; j < data.counts.n_snps(); ++j)
+  EXPECT_TRUE(data.counts.narrow());  // a "|u1" file is held as bytes
+  std::vector<uint16_t> row(data.counts.stride());
+  for (size_t j = 0; j < data.counts.n_snps(); ++j) {
+    data.counts.Row(j, row.data());
     for (size_t k = 0; k < data.counts.stride(); ++k)
-      ASSERT_EQ(data.counts.of(j)[k], counts.data[j * data.counts.stride() + k]) << j << " " << k;
+      ASSERT_EQ(row[k], counts.data[j * data.counts.stride() + k]) << j << " " << k;
+  }
 }
 
 // Per-fold normalization stats and embedding (computed from the counts) equal a brute-force
@@ -281,9 +285,11 @@ TEST_F(IngestTest, FoldStatsEqualBruteForceOverTrainSamplesOnly) {
   WriteText(out / "keep.txt", keep);
   // Same partitions for the others: reuse them by checking sums per partition directly.
   GenotypeCounts& counts = data.counts;
+  std::vector<uint16_t> row(counts.stride());
   for (size_t j = 0; j < s; j += 101) {
     uint64_t test_part = 0;
-    for (size_t k = 0; k < c * 4; ++k) test_part += counts.of(j)[0 * c * 4 + k];
+    counts.Row(j, row.data());
+    for (size_t k = 0; k < c * 4; ++k) test_part += row[0 * c * 4 + k];
     uint64_t expected = 0;
     for (size_t i = 0; i < n; ++i) expected += data.samples.partition[i] == 0;
     EXPECT_EQ(test_part, expected);  // partition 0 counts hold exactly its samples
@@ -291,9 +297,8 @@ TEST_F(IngestTest, FoldStatsEqualBruteForceOverTrainSamplesOnly) {
   FoldStats f0 = ComputeFoldStats(counts, 0);
   // Zeroing partitions 0 and 1 (test, valid of fold 0) leaves fold 0's stats unchanged.
   GenotypeCounts masked(counts.folds(), counts.classes());
-  std::vector<uint16_t> row(counts.stride());
   for (size_t j = 0; j < s; ++j) {
-    std::copy(counts.of(j), counts.of(j) + counts.stride(), row.begin());
+    counts.Row(j, row.data());
     std::fill(row.begin(), row.begin() + 2 * c * 4, 0);
     masked.Append(row.data());
   }
