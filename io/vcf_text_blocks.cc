@@ -7,46 +7,19 @@
 
 namespace snpflow::io {
 
-std::unique_ptr<char[]> TextBufferPool::Take(size_t capacity) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (capacity == capacity_ && !free_.empty()) {
-      std::unique_ptr<char[]> buffer = std::move(free_.back());
-      free_.pop_back();
-      return buffer;
-    }
-  }
-  return std::unique_ptr<char[]>(new char[capacity]);  // uninitialized: no memset pass
-}
-
-void TextBufferPool::Give(std::unique_ptr<char[]> buffer, size_t capacity) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (capacity != capacity_) {
-    free_.clear();
-    capacity_ = capacity;
-  }
-  free_.push_back(std::move(buffer));
-}
-
-VcfTextBlock::~VcfTextBlock() {
-  if (pool != nullptr && text != nullptr) pool->Give(std::move(text), capacity);
-}
-
 VcfTextBlockReader::VcfTextBlockReader(ReadFn read, size_t read_bytes)
     : read_(std::move(read)), read_bytes_(std::max<size_t>(read_bytes, 1)) {}
 
 void VcfTextBlockReader::Reserve(size_t bytes) {
   if (size_ + bytes <= capacity_) return;
   size_t capacity = std::max(size_ + bytes, 2 * capacity_);
-  std::unique_ptr<char[]> grown = pool_->Take(capacity);
+  std::unique_ptr<char[]> grown(new char[capacity]);  // uninitialized: no memset pass
   if (size_ > 0) std::memcpy(grown.get(), buffer_.get(), size_);
   buffer_ = std::move(grown);
   capacity_ = capacity;
 }
 
 bool VcfTextBlockReader::Next(size_t max_lines, VcfTextBlock& block) {
-  if (block.pool != nullptr && block.text != nullptr)
-    block.pool->Give(std::move(block.text), block.capacity);
   block.ends.clear();
   block.size = 0;
   block.unterminated_last = false;
@@ -88,11 +61,9 @@ bool VcfTextBlockReader::Next(size_t max_lines, VcfTextBlock& block) {
   if (block.ends.empty() && !block.read_error) return false;
   // Hand the buffer to the block and keep the bytes after its last line.
   const size_t cut = block.ends.empty() ? 0 : block.ends.back();
-  std::unique_ptr<char[]> rest = pool_->Take(std::max(capacity_, read_bytes_));
+  std::unique_ptr<char[]> rest(new char[std::max(capacity_, read_bytes_)]);
   if (size_ > cut) std::memcpy(rest.get(), buffer_.get() + cut, size_ - cut);
   block.text = std::move(buffer_);
-  block.capacity = capacity_;
-  block.pool = pool_;
   block.size = cut;
   buffer_ = std::move(rest);
   capacity_ = std::max(capacity_, read_bytes_);

@@ -5,45 +5,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace snpflow::io {
 
-/// Text buffers of one capacity that finished blocks give back for the reader to fill again: a
-/// fresh buffer per block (megabytes) would be page-faulted in anew every time.
-class TextBufferPool {
- public:
-  /// A given-back buffer of exactly `capacity` bytes, or a new (uninitialized) one.
-  std::unique_ptr<char[]> Take(size_t capacity);
-  /// Keep `buffer` (of `capacity` bytes) for a later Take of that capacity; one of another
-  /// capacity is freed, as are those kept when the capacity changes.
-  void Give(std::unique_ptr<char[]> buffer, size_t capacity);
-  /// Buffers kept for reuse.
-  size_t kept() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return free_.size();
-  }
-
- private:
-  std::mutex mu_;
-  size_t capacity_ = 0;
-  std::vector<std::unique_ptr<char[]>> free_;
-};
-
 /// Up to N consecutive data lines, each ending in '\n' in `text`.
 struct VcfTextBlock {
-  VcfTextBlock() = default;
-  VcfTextBlock(VcfTextBlock&&) = default;
-  VcfTextBlock& operator=(VcfTextBlock&&) = default;
-  /// Gives `text` back to `pool`.
-  ~VcfTextBlock();
-
   std::unique_ptr<char[]> text;
-  size_t capacity = 0;  // bytes allocated at `text`
-  std::shared_ptr<TextBufferPool> pool;  // where `text` goes back (none: freed)
   size_t size = 0;
   /// One past each line's '\n', so line i is [ends[i-1], ends[i]) (ends[-1] = 0).
   std::vector<size_t> ends;
@@ -112,7 +82,6 @@ class VcfTextBlockReader {
   size_t read_bytes_;
   std::unique_ptr<char[]> buffer_;
   size_t size_ = 0, capacity_ = 0;
-  std::shared_ptr<TextBufferPool> pool_ = std::make_shared<TextBufferPool>();
   uint64_t next_record_ = 1;
   std::string previous_site_;
   bool eof_ = false, error_ = false;

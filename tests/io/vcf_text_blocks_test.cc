@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,48 +50,6 @@ TEST(VcfTextBlockReader, CutsWholeLinesWhateverTheReadSizes) {
       EXPECT_FALSE(reader.Next(2, b));
     }
   }
-}
-
-// A finished block's buffer goes back to the reader's pool, and the reader fills it again (no
-// fresh memory per block); the lines read into the reused buffer are the right ones.
-TEST(VcfTextBlockReader, ReusesTheBuffersOfFinishedBlocks) {
-  std::string text;
-  for (int i = 0; i < 40; ++i) text += "1\t" + std::to_string(100 + i) + "\tline\n";
-  VcfTextBlockReader reader(Over(text, 1000), 64);
-  VcfTextBlock first;
-  ASSERT_TRUE(reader.Next(4, first));  // sizes the buffers: all later ones have its capacity
-  auto second = std::make_unique<VcfTextBlock>();
-  ASSERT_TRUE(reader.Next(4, *second));
-  const char* second_buffer = second->text.get();
-  std::shared_ptr<TextBufferPool> pool = second->pool;
-  ASSERT_NE(pool, nullptr);
-  EXPECT_EQ(pool->kept(), 0u);
-  second.reset();  // the decoder is done with the second block
-  EXPECT_EQ(pool->kept(), 1u);
-  VcfTextBlock third, fourth;
-  ASSERT_TRUE(reader.Next(4, third));  // the reader takes the kept buffer for what follows
-  EXPECT_EQ(pool->kept(), 0u);
-  ASSERT_TRUE(reader.Next(4, fourth));
-  EXPECT_EQ(fourth.text.get(), second_buffer);
-  EXPECT_EQ(Lines(fourth), (std::vector<std::string>{"1\t112\tline", "1\t113\tline",
-                                                      "1\t114\tline", "1\t115\tline"}));
-  EXPECT_EQ(fourth.first_record, 13u);
-}
-
-TEST(TextBufferPool, KeepsBuffersOfOneCapacity) {
-  TextBufferPool pool;
-  std::unique_ptr<char[]> a = pool.Take(100);
-  const char* a_ptr = a.get();
-  pool.Give(std::move(a), 100);
-  EXPECT_EQ(pool.kept(), 1u);
-  std::unique_ptr<char[]> again = pool.Take(100);
-  EXPECT_EQ(again.get(), a_ptr);
-  EXPECT_EQ(pool.kept(), 0u);
-  pool.Give(std::move(again), 100);
-  pool.Give(pool.Take(200), 200);  // a new capacity: the 100-byte buffer is dropped
-  EXPECT_EQ(pool.kept(), 1u);
-  EXPECT_NE(pool.Take(100).get(), nullptr);  // none of 100 kept: a new one
-  EXPECT_EQ(pool.kept(), 1u);
 }
 
 TEST(VcfTextBlockReader, EndsAnUnterminatedLastLine) {
