@@ -1,6 +1,15 @@
 #include "pipeline/run_context.h"
 
+#include <algorithm>
+
 namespace snpflow {
+
+size_t SampleTable::largest_cell() const {
+  std::vector<size_t> sizes(num_cells(), 0);
+  size_t largest = 0;
+  for (size_t i = 0; i < size(); ++i) largest = std::max(largest, ++sizes[cell(i)]);
+  return largest;
+}
 
 Split SplitOf(int partition, int fold, int folds) {
   if (partition == fold) return Split::kTest;

@@ -20,6 +20,14 @@ struct SampleTable {
 
   size_t size() const { return ids.size(); }
   size_t num_classes() const { return class_names.size(); }
+  /// Partition x class cells, the unit of the genotype counts (counts.npy).
+  size_t num_cells() const { return static_cast<size_t>(folds) * num_classes(); }
+  /// Sample i's cell: partition * classes + label.
+  size_t cell(size_t i) const {
+    return static_cast<size_t>(partition[i]) * num_classes() + static_cast<size_t>(label[i]);
+  }
+  /// The most samples in one cell (0 without samples): bounds every count of a cell.
+  size_t largest_cell() const;
 };
 
 /// Fold f's roles of partitions: test = f, valid = (f+1) mod K, train = the rest.

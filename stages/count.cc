@@ -14,19 +14,16 @@ namespace snpflow {
 
 void CountStage::Init(const RunContext& ctx) {
   const SampleTable& s = ctx.samples;
-  const size_t cells = static_cast<size_t>(s.folds) * s.num_classes();
-  stride_ = cells * 4;
+  // uint16 counters: one partition x class cell must hold fewer than 65,536 samples.
+  if (s.largest_cell() > UINT16_MAX)
+    throw ConfigError("more than 65,535 samples in one class and partition; raise --folds");
+  stride_ = s.num_cells() * 4;
   // The samples grouped by cell (partition x class), in column order within a cell.
-  std::vector<std::vector<uint32_t>> members(cells);
-  for (size_t i = 0; i < s.size(); ++i)
-    members[static_cast<size_t>(s.partition[i]) * s.num_classes() + s.label[i]].push_back(
-        static_cast<uint32_t>(i));
+  std::vector<std::vector<uint32_t>> members(s.num_cells());
+  for (size_t i = 0; i < s.size(); ++i) members[s.cell(i)].push_back(static_cast<uint32_t>(i));
   order_.clear();
   cell_start_.assign(1, 0);
   for (const auto& m : members) {
-    // uint16 counters: one partition x class cell must hold fewer than 65,536 samples.
-    if (m.size() > UINT16_MAX)
-      throw ConfigError("more than 65,535 samples in one class and partition; raise --folds");
     order_.insert(order_.end(), m.begin(), m.end());
     cell_start_.push_back(order_.size());
   }

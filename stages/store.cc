@@ -37,11 +37,7 @@ void StoreSink::Init(RunContext& ctx) {
   // Tiles are compressed as they fill, beside the graph; Finalize's Save only writes them.
   store_->CompressInBackground(options_.zstd_level, std::max(ctx.threads, 1), keep_store_);
   // Cells (partition x class) of fewer than 256 samples: counts fit a byte, held as bytes.
-  std::vector<size_t> cell_size(static_cast<size_t>(ctx.samples.folds) * ctx.samples.num_classes());
-  for (size_t i = 0; i < ctx.samples.size(); ++i)
-    ++cell_size[ctx.samples.partition[i] * ctx.samples.num_classes() + ctx.samples.label[i]];
-  const bool narrow =
-      cell_size.empty() || *std::max_element(cell_size.begin(), cell_size.end()) <= UINT8_MAX;
+  const bool narrow = ctx.samples.largest_cell() <= UINT8_MAX;
   counts_ = std::make_unique<GenotypeCounts>(ctx.samples.folds, ctx.samples.num_classes(), narrow);
 }
 
