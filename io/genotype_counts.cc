@@ -7,6 +7,21 @@
 
 namespace snpflow::io {
 
+namespace {
+
+// Copy `n` counts to bytes; false when one of them exceeds 255 (`out` then holds garbage). One
+// loop that both narrows and ORs, so that it vectorizes.
+bool Narrow(const uint16_t* in, size_t n, uint8_t* out) {
+  uint16_t high = 0;
+  for (size_t k = 0; k < n; ++k) {
+    high |= in[k];
+    out[k] = static_cast<uint8_t>(in[k]);
+  }
+  return high <= UINT8_MAX;
+}
+
+}  // namespace
+
 void GenotypeCounts::ThrowNarrow() {
   throw Error("GenotypeCounts::of: the table holds uint8 counts; use Visit or Row");
 }
@@ -14,11 +29,6 @@ void GenotypeCounts::ThrowNarrow() {
 void GenotypeCounts::Append(const uint16_t* row) {
   const size_t n = stride();
   if (narrow_) {
-    uint16_t high = 0;  // OR of the row: > UINT8_MAX iff one count is
-    for (size_t k = 0; k < n; ++k) high |= row[k];
-    if (high > UINT8_MAX)
-      throw Error("GenotypeCounts::Append: a count above 255 in a table of cells under 256 "
-                  "samples (internal error; please report it)");
     if (n_snps_ % kChunkSnps == 0) {
       narrow_chunks_.emplace_back();
       narrow_chunks_.back().reserve(kChunkSnps * n);
@@ -26,7 +36,12 @@ void GenotypeCounts::Append(const uint16_t* row) {
     std::vector<uint8_t>& chunk = narrow_chunks_.back();
     const size_t at = chunk.size();
     chunk.resize(at + n);
-    for (size_t k = 0; k < n; ++k) chunk[at + k] = static_cast<uint8_t>(row[k]);
+    if (!Narrow(row, n, chunk.data() + at)) {
+      chunk.resize(at);  // the table as it was: no partial row, no empty chunk
+      if (at == 0) narrow_chunks_.pop_back();
+      throw Error("GenotypeCounts::Append: a count above 255 in a table of cells under 256 "
+                  "samples (internal error; please report it)");
+    }
     ++n_snps_;
     return;
   }
@@ -106,12 +121,7 @@ void WriteCounts(const GenotypeCounts& counts, const std::string& path) {
       continue;
     }
     narrow.resize(n);
-    uint16_t high = 0;  // OR of the chunk's counts: > UINT8_MAX iff one of them is
-    for (size_t k = 0; k < n; ++k) {
-      high |= chunk[k];
-      narrow[k] = static_cast<uint8_t>(chunk[k]);
-    }
-    if (high > UINT8_MAX) {
+    if (!Narrow(chunk, n, narrow.data())) {
       const uint16_t* bad =
           std::find_if(chunk, chunk + n, [](uint16_t c) { return c > UINT8_MAX; });
       throw Error(path + ": a count of " + std::to_string(*bad) +

@@ -77,6 +77,15 @@ TEST(GenotypeCounts, NarrowTableMatchesAWideOne) {
   EXPECT_THROW(narrow.of(0), Error);
   row[3] = 256;
   EXPECT_THROW(narrow.Append(row.data()), Error);
+  EXPECT_EQ(narrow.n_snps(), n);  // the refused row left nothing behind
+  // Refused at the start of a chunk too; the next row still lands where Row reads it.
+  GenotypeCounts fresh(3, 5, /*narrow=*/true);
+  EXPECT_THROW(fresh.Append(row.data()), Error);
+  row[3] = 7;
+  fresh.Append(row.data());
+  std::vector<uint16_t> back(fresh.stride());
+  fresh.Row(0, back.data());
+  EXPECT_EQ(back, row);
   EXPECT_THROW(wide.AppendNarrow(reinterpret_cast<const uint8_t*>(row.data())), Error);
 }
 
