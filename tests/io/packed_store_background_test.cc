@@ -37,16 +37,24 @@ PackedStore MakeStore(size_t n_samples, size_t n_variants, int background_thread
   return store;
 }
 
+// Many tiles of many samples.
+constexpr size_t kSamples = 256, kVariants = 10 * PackedStore::kTileVariants + 5;
+
+// The bytes of that store saved without background compression (in `dir`): what every
+// background-compressed save must write.
+std::string PlainFile(const TempDir& dir) {
+  MakeStore(kSamples, kVariants, 0).Save(dir / "plain.snpf", kLevel);
+  return ReadFile(dir / "plain.snpf");
+}
+
 // Many tiles, saved right after Finish (tasks still queued or running): with one thread Save
 // compresses every tile itself, with more it races the tasks for them.
 TEST(PackedStoreBackground, SaveRightAfterFinishWritesThePlainFile) {
   TempDir dir;
-  const size_t n_samples = 256, n_variants = 10 * PackedStore::kTileVariants + 5;
-  MakeStore(n_samples, n_variants, 0).Save(dir / "plain.snpf", kLevel);
-  const std::string plain = ReadFile(dir / "plain.snpf");
+  const std::string plain = PlainFile(dir);
   for (int threads : {1, 2}) {
     for (int round = 0; round < 2; ++round) {
-      const PackedStore store = MakeStore(n_samples, n_variants, threads);
+      const PackedStore store = MakeStore(kSamples, kVariants, threads);
       store.Save(dir / "background.snpf", kLevel);
       ASSERT_TRUE(ReadFile(dir / "background.snpf") == plain) << threads << " " << round;
       store.Save(dir / "again.snpf", kLevel);  // every tile claimed and done already
@@ -60,11 +68,9 @@ TEST(PackedStoreBackground, SaveRightAfterFinishWritesThePlainFile) {
 // codes can no longer be read, nor saved at another level.
 TEST(PackedStoreBackground, ReleasedRawTilesGiveThePlainFile) {
   TempDir dir;
-  const size_t n_samples = 256, n_variants = 10 * PackedStore::kTileVariants + 5;
-  MakeStore(n_samples, n_variants, 0).Save(dir / "plain.snpf", kLevel);
-  const std::string plain = ReadFile(dir / "plain.snpf");
+  const std::string plain = PlainFile(dir);
   for (int threads : {1, 2}) {
-    const PackedStore store = MakeStore(n_samples, n_variants, threads, /*keep_raw=*/false);
+    const PackedStore store = MakeStore(kSamples, kVariants, threads, /*keep_raw=*/false);
     EXPECT_TRUE(store.raw_released());
     store.Save(dir / "released.snpf", kLevel);
     ASSERT_TRUE(ReadFile(dir / "released.snpf") == plain) << threads;
@@ -72,8 +78,8 @@ TEST(PackedStoreBackground, ReleasedRawTilesGiveThePlainFile) {
     EXPECT_THROW(store.ReadRow(0, row.data()), Error);
     EXPECT_THROW(store.code(0, 0), Error);
     EXPECT_THROW(store.Save(dir / "other.snpf", 3), Error);
-    EXPECT_EQ(PackedStore::Load(dir / "released.snpf").code(3, n_variants - 1),
-              MakeStore(n_samples, n_variants, 0).code(3, n_variants - 1));
+    EXPECT_EQ(PackedStore::Load(dir / "released.snpf").code(3, kVariants - 1),
+              MakeStore(kSamples, kVariants, 0).code(3, kVariants - 1));
   }
 }
 
