@@ -270,9 +270,9 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
                       "or re-download it");
   if (options.threads > 0 && im.bgzf_input) {
     // Our own pool rather than hts_set_threads: its queue of 2 blocks per thread keeps the
-    // workers sleeping and waking for every 64 KB block (about 1 s of futex time per 2 GB here);
-    // a deeper queue lets them decompress ahead in runs. Only BGZF input has blocks to
-    // decompress (hts_set_threads starts no thread for plain text either).
+    // workers sleeping and waking for every 64 KB block (about 0.5 s of futex and scheduler
+    // time per 2 GB here); a deeper queue lets them decompress ahead in runs. Only BGZF input
+    // has blocks to decompress (hts_set_threads starts no thread for plain text either).
     im.tpool.pool = hts_tpool_init(options.threads);
     im.tpool.qsize = kBgzfQueueBlocks;
     if (im.tpool.pool == nullptr || hts_set_opt(im.fp, HTS_OPT_THREAD_POOL, &im.tpool) != 0)
