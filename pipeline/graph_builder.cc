@@ -5,6 +5,8 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace snpflow {
 
@@ -12,6 +14,41 @@ BlockSource::~BlockSource() = default;
 
 namespace flow = oneapi::tbb::flow;
 using Msg = std::shared_ptr<VariantBlock>;
+
+namespace {
+
+// Blocks whose vectors keep their memory from one use to the next. A fresh block's genotype
+// codes (~3.5 MB at 3,450 samples) and packed rows are new pages that the kernel must fault in
+// and zero; a reused block's are already there (and often still in cache).
+class BlockPool : public std::enable_shared_from_this<BlockPool> {
+ public:
+  /// An empty block; it comes back here when its last reference goes.
+  Msg Take() {
+    VariantBlock* block = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!free_.empty()) {
+        block = free_.back().release();
+        free_.pop_back();
+      }
+    }
+    if (block == nullptr) block = new VariantBlock();
+    std::shared_ptr<BlockPool> self = shared_from_this();
+    return Msg(block, [self](VariantBlock* b) { self->Give(b); });
+  }
+
+ private:
+  void Give(VariantBlock* block) {
+    std::unique_ptr<VariantBlock> owned(block);
+    owned->Reset();
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(std::move(owned));
+  }
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<VariantBlock>> free_;
+};
+
+}  // namespace
 
 void RunGraph(const GraphSpec& spec) {
   const int threads = spec.threads > 0 ? spec.threads : 1;
@@ -37,8 +74,9 @@ void RunGraph(const GraphSpec& spec) {
   arena.execute([&] {
     flow::graph g;
     uint64_t next_seq = 0;
+    auto pool = std::make_shared<BlockPool>();
     flow::input_node<Msg> source(g, [&](oneapi::tbb::flow_control& fc) -> Msg {
-      auto block = std::make_shared<VariantBlock>();
+      Msg block = pool->Take();
       if (!spec.source->ReadBlock(*block)) {
         fc.stop();
         return nullptr;

@@ -48,6 +48,19 @@ class VariantBlock {
   /// run into ingest.json's "counted". Names are static strings.
   std::vector<std::pair<const char*, uint64_t>> counted;
 
+  /// Empty the block for its next use, keeping the vectors' memory (RunGraph reuses blocks).
+  void Reset() {
+    seq = 0;
+    n_samples = 0;
+    variants.clear();
+    codes.clear();
+    dropped.clear();
+    counts.clear();
+    packed.clear();
+    raw.reset();
+    counted.clear();
+  }
+
   size_t size() const { return variants.size(); }
   bool kept(size_t i) const { return dropped[i] == nullptr; }
   /// Mark variant i as skipped for `reason` (a string with static lifetime, e.g. "maf").
