@@ -21,6 +21,7 @@
 #include "pipeline/registry.h"
 #include "stages/baseline_trainers.h"
 #include "stages/batcher.h"
+#include "stages/decode_gt.h"
 #include "stages/fold_stats.h"
 #include "stages/train/saved_model.h"
 #include "stages/train/torch_errors.h"
@@ -140,6 +141,7 @@ int PredictCommand(const Args& args) {
   // all-missing (code 3), so unmatched training variants unpack to 0 = the training mean.
   io::VcfSourceOptions source_options;
   source_options.path = vcf;
+  ApplyDecodeGtSourceOptions({}, source_options);  // BCF GT decoded as ingest decodes it
   auto source = io::VcfSource::Open(source_options);
   const size_t n_samples = source->sample_ids().size();
   if (n_samples == 0) throw InputError("'" + vcf + "' has no samples to classify");

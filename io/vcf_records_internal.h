@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/bcf_raw_gt.h"
 #include "io/vcf_line_parser.h"
 #include "io/vcf_text_blocks.h"
 
@@ -84,6 +85,9 @@ struct RawRecords {
   std::shared_ptr<RecordPool> pool;
   /// Fast path: the block's data lines, parsed by decode-gt (then `records` is empty).
   std::shared_ptr<const VcfTextBlock> text;
+  /// VcfSourceOptions::decode_bcf_gt: per record, what the source's DecodeRawGt found (its codes
+  /// are in the block); kNotDecoded for a record it did not decode. Empty otherwise.
+  std::vector<RawGtDecode> gt;
   ~RawRecords() {
     if (pool != nullptr) pool->Give(records);
     for (bcf1_t* r : records) bcf_destroy(r);

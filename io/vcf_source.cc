@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "io/bcf_raw_gt.h"
 #include "io/bcf_record_size.h"
 #include "io/region_order.h"
 #include "io/vcf_records_internal.h"
@@ -451,28 +452,11 @@ const char* CheckOrderOf(OrderState& st, const VcfSourceOptions& options, int ri
 bool RawAlleles(const bcf1_t* rec, std::string* alleles) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(rec->shared.s);
   const uint8_t* end = p + rec->shared.l;
-  // One typed string: a type byte (BCF_BT_CHAR, length in the high nibble or 15 + a typed int).
+  // One typed string: a type descriptor (BCF_BT_CHAR and its length), then the characters.
   auto next = [&](const char** text, size_t* len) {
-    if (p >= end || (*p & 0xf) != BCF_BT_CHAR) return false;
-    int64_t n = *p >> 4;
-    ++p;
-    if (n == 15) {
-      if (p >= end) return false;
-      const int type = *p & 0xf;
-      if (type != BCF_BT_INT8 && type != BCF_BT_INT16 && type != BCF_BT_INT32) return false;
-      const int bytes = type == BCF_BT_INT8 ? 1 : type == BCF_BT_INT16 ? 2 : 4;
-      if (end - p - 1 < bytes) return false;
-      int8_t v8;
-      int16_t v16;
-      int32_t v32;
-      switch (bytes) {  // little-endian, unaligned: memcpy, never a cast pointer load
-        case 1: std::memcpy(&v8, p + 1, 1); n = v8; break;
-        case 2: std::memcpy(&v16, p + 1, 2); n = v16; break;
-        default: std::memcpy(&v32, p + 1, 4); n = v32; break;
-      }
-      p += 1 + bytes;
-      if (n < 0) return false;
-    }
+    int type = 0;
+    int64_t n = 0;
+    if (!ReadTypeAndCount(p, end, &type, &n) || type != BCF_BT_CHAR) return false;
     if (static_cast<uint64_t>(n) > static_cast<uint64_t>(end - p)) return false;
     *text = reinterpret_cast<const char*>(p);
     *len = strnlen(*text, static_cast<size_t>(n));
@@ -493,9 +477,10 @@ bool RawAlleles(const bcf1_t* rec, std::string* alleles) {
   return true;
 }
 
+// `alleles` receives the record's "REF\tALT".
 const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* rec,
-                       const std::string& chrom, int64_t pos, uint64_t record_no) {
-  std::string alleles;
+                       const std::string& chrom, int64_t pos, uint64_t record_no,
+                       std::string& alleles) {
   // vcf-parser htslib: bcf_unpack here as before (the differential tests' reference).
   if (!options.fast_text || !RawAlleles(rec, &alleles)) {
     if (bcf_unpack(rec, BCF_UN_STR) < 0)
@@ -506,7 +491,7 @@ const char* CheckOrder(OrderState& st, const VcfSourceOptions& options, bcf1_t* 
     alleles += '\t';
     for (int a = 1; a < rec->n_allele; ++a) (alleles += a > 1 ? "," : "") += rec->d.allele[a];
   }
-  return CheckOrderOf(st, options, rec->rid, chrom, pos, std::move(alleles), record_no);
+  return CheckOrderOf(st, options, rec->rid, chrom, pos, alleles, record_no);
 }
 
 // The order rules on a record's contig (any stable number per contig name), POS and "REF\tALT".
@@ -690,6 +675,13 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
                        " is malformed or the file is truncated/corrupt; check it with "
                        "`bcftools view " + path() + " > /dev/null`");
   };
+  // BCF GT decoded here (decode_bcf_gt), into codes that grow record by record.
+  const bool decode_gt = options_.decode_bcf_gt && options_.fast_text && !im.vcf_text;
+  if (decode_gt) {
+    block.codes.clear();
+    raw->gt.reserve(options_.block_variants);
+  }
+  std::string alleles;  // "REF\tALT" of the record, for the order checks
   while (raw->records.size() < options_.block_variants) {
     const uint64_t record_no = records_ + 1;
     bcf1_t* rec = im.pool->Take();
@@ -811,7 +803,20 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
                         "; the line is malformed or cut short");
     }
     ++records_;
-    dropped.push_back(CheckOrder(im.order, options_, rec, site.chrom, site.pos, record_no));
+    const char* drop = CheckOrder(im.order, options_, rec, site.chrom, site.pos, record_no, alleles);
+    dropped.push_back(drop);
+    if (decode_gt) {
+      RawGtDecode gt;
+      // decode-gt's rules 1 and 2 (stages/decode_gt.cc) before its GT step.
+      const std::string_view alt = std::string_view(alleles).substr(alleles.find('\t') + 1);
+      const size_t n = sample_ids_.size();
+      block.codes.resize(raw->records.size() * n);
+      if (drop == nullptr && rec->n_allele == 2 && alt != "." && alt != "*")
+        gt = DecodeRawGt(reinterpret_cast<const uint8_t*>(rec->indiv.s), rec->indiv.l, rec->n_fmt,
+                         n, im.header->gt_id, rec->n_allele, options_.haploid,
+                         block.codes.data() + (raw->records.size() - 1) * n);
+      raw->gt.push_back(gt);
+    }
     if (im.last_chrom != site.chrom) im.last_chrom = site.chrom;
     im.last_pos = site.pos;
     Variant v;

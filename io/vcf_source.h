@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/vcf_line_parser.h"  // HaploidRule
 #include "pipeline/block_source.h"
 #include "pipeline/variant_block.h"
 
@@ -32,6 +33,13 @@ struct VcfSourceOptions {
   /// the order check reads REF/ALT from the record's raw bytes, leaving bcf_unpack to decode-gt
   /// (false: bcf_unpack(BCF_UN_STR) here, the reference of the differential tests).
   bool fast_text = true;
+  /// BCF with fast_text: decode each record's GT into the block's codes as it is read, while its
+  /// bytes are in cache (io::DecodeRawGt), under `haploid`; decode-gt then acts on the results in
+  /// record order (errors, skips, counts). Only records that decode-gt takes to its GT step: kept
+  /// by the order checks, with one ALT that is not "." or "*". decode-gt sets both
+  /// (ApplyDecodeGtSourceOptions); when false, decode-gt decodes in parallel as before.
+  bool decode_bcf_gt = false;
+  HaploidRule haploid = HaploidRule::kHom;
 };
 
 class VcfSource : public BlockSource {

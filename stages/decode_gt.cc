@@ -5,9 +5,11 @@
 //  2. More than one ALT: skip `multi-allelic`. No ALT, or ALT "." or "*": skip `no-alt`.
 //  3. No GT field in the record: FormatError. GT bytes inconsistent with the sample count or the
 //     value type (a corrupt BCF): FormatError naming file and record. BCF records (vcf-parser
-//     fast) find GT by walking the raw FORMAT bytes (FindRawGt), the last GT key winning as with
-//     bcf_unpack; the same rules, codes and messages as the bcf_unpack path (vcf-parser htslib).
-//  4. Each sample's call is decoded by DecodeCall (stages/bcf_gt_values.cc). The record is
+//     fast) find GT by walking the raw FORMAT bytes (io::DecodeRawGt), the last GT key winning as
+//     with bcf_unpack; the same rules, codes and messages as the bcf_unpack path (vcf-parser
+//     htslib). The source runs DecodeRawGt on kept biallelic records while it reads them (the
+//     bytes are in cache then) and leaves the result here, to act on in record order.
+//  4. Each sample's call is decoded by DecodeCall (io/bcf_gt_values.cc). The record is
 //     skipped with the reason of the first sample, in column order, whose call cannot be decoded:
 //     `invalid-allele`, `not-diploid`, or `haploid` (only with --decode-gt.haploid skip-record).
 //  5. Haploid calls converted in a record that is kept are counted per policy
@@ -21,10 +23,10 @@
 #include <cstring>
 #include <mutex>
 
+#include "io/bcf_raw_gt.h"
 #include "io/vcf_records_internal.h"
 #include "pipeline/error.h"
 #include "pipeline/registry.h"
-#include "stages/bcf_gt_values.h"
 #include "stages/register_builtin.h"
 
 namespace snpflow {
@@ -55,6 +57,12 @@ void CheckChoice(const std::string& option, const std::string& value,
   throw ConfigError("--decode-gt." + option + " must be one of " + list + ", got '" + value + "'");
 }
 
+io::HaploidRule HaploidRuleOf(const std::string& value) {
+  if (value == "missing") return io::HaploidRule::kMissing;
+  if (value == "skip-record") return io::HaploidRule::kSkipRecord;
+  return io::HaploidRule::kHom;
+}
+
 io::VcfSourceOptions::OrderPolicy PolicyOf(const std::string& value) {
   return value == "skip" ? io::VcfSourceOptions::OrderPolicy::kSkip
                          : io::VcfSourceOptions::OrderPolicy::kError;
@@ -83,6 +91,8 @@ void ApplyDecodeGtSourceOptions(const OptionValues& values, io::VcfSourceOptions
   source.unsorted = PolicyOf(o.unsorted);
   source.duplicates = PolicyOf(o.duplicates);
   source.fast_text = o.vcf_parser == "fast";
+  source.decode_bcf_gt = source.fast_text;
+  source.haploid = HaploidRuleOf(o.haploid);
 }
 
 namespace {
@@ -93,119 +103,10 @@ constexpr const char* kNoAlt = io::kSkipNoAlt;
 constexpr const char* kHaploidAsHom = "haploid-calls-as-hom";
 constexpr const char* kHaploidAsMissing = "haploid-calls-as-missing";
 
-// Return the byte width of a GT value type, or 0 for a type GT cannot have.
-int GtValueBytes(int type) {
-  switch (type) {
-    case BCF_BT_INT8: return 1;
-    case BCF_BT_INT16: return 2;
-    case BCF_BT_INT32: return 4;
-    default: return 0;
-  }
-}
-
-// Check that the GT field's bytes hold exactly what the decoders read: n_samples calls of fmt.n
-// values of the declared type. A corrupt BCF can claim otherwise; without this check a decoder
-// would read past fmt.p.
-bool GtBytesConsistent(const bcf_fmt_t& fmt, size_t n_samples) {
-  const int bytes = GtValueBytes(fmt.type);
-  if (bytes == 0 || fmt.n <= 0 || fmt.size != fmt.n * bytes) return false;
-  return static_cast<uint64_t>(fmt.p_len) >= static_cast<uint64_t>(n_samples) * fmt.size;
-}
-
-// Where FindRawGt found the GT field of a BCF record's FORMAT block.
-struct RawGt {
-  const uint8_t* p = nullptr;  // the first sample's values
-  int type = 0;                // BCF_BT_INT8, _INT16 or _INT32 when consistent
-  int64_t n = 0;               // values per sample
-  uint64_t available = 0;      // bytes from p to the end of the FORMAT block
-};
-enum class RawGtStatus { kFound, kAbsent, kCorrupt };
-
-// Read a BCF typed integer (a type byte, then an int8/16/32 value, little-endian) at `p`, within
-// [p, end), as htslib's bcf_dec_typed_int1_safe does (the count nibble of the type byte is not
-// looked at). Advances `p`. Returns false when the bytes run out or the type is not an integer.
-bool ReadTypedInt(const uint8_t*& p, const uint8_t* end, int64_t* value) {
-  if (end - p < 1) return false;
-  const int type = *p & 0xf;
-  const int bytes = GtValueBytes(type);
-  if (bytes == 0 || end - p - 1 < bytes) return false;
-  switch (type) {
-    case BCF_BT_INT8: *value = LoadUnaligned<int8_t>(p + 1); break;
-    case BCF_BT_INT16: *value = LoadUnaligned<int16_t>(p + 1); break;
-    default: *value = LoadUnaligned<int32_t>(p + 1); break;
-  }
-  p += 1 + bytes;
-  return true;
-}
-
-// Read a BCF type descriptor (type in the low nibble, count in the high one, or 15 and a typed
-// integer count) as bcf_dec_size_safe does. Returns false when it runs out or the count is < 0.
-bool ReadTypeAndCount(const uint8_t*& p, const uint8_t* end, int* type, int64_t* n) {
-  if (end - p < 1) return false;
-  *type = *p & 0xf;
-  if ((*p >> 4) != 15) {
-    *n = *p >> 4;
-    ++p;
-    return true;
-  }
-  ++p;
-  return ReadTypedInt(p, end, n) && *n >= 0;
-}
-
-// Bytes of one value of BCF type `type` (htslib's bcf_type_shift): 0 for a type a FORMAT value
-// cannot have (bcf_read refuses such records).
-int FormatValueBytes(int type) {
-  switch (type) {
-    case BCF_BT_NULL: return 0;
-    case BCF_BT_INT8: case BCF_BT_CHAR: return 1;
-    case BCF_BT_INT16: return 2;
-    case BCF_BT_INT32: case BCF_BT_FLOAT: return 4;
-    default: return -1;
-  }
-}
-
-// Find FORMAT/GT in a BCF record's raw FORMAT block (`indiv`, `len` bytes as bcf_read left them:
-// n_fmt fields, each a typed-integer key, a type descriptor and n_sample x count values) without
-// bcf_unpack. Like htslib's unpacked fields seen by DecodeRecord, the LAST field with key `gt_id`
-// wins. Every length is checked against `len` before it is used (a crafted record must never
-// make this read past the block): kCorrupt when a field does not fit, kAbsent when no GT.
-RawGtStatus FindRawGt(const uint8_t* indiv, size_t len, int n_fmt, uint64_t n_sample, int gt_id,
-                      RawGt* gt) {
-  const uint8_t* p = indiv;
-  const uint8_t* end = indiv + len;
-  bool found = false;
-  for (int k = 0; k < n_fmt; ++k) {
-    int64_t key = 0, n = 0;
-    int type = 0;
-    if (!ReadTypedInt(p, end, &key) || !ReadTypeAndCount(p, end, &type, &n))
-      return RawGtStatus::kCorrupt;
-    const int width = FormatValueBytes(type);
-    if (width < 0) return RawGtStatus::kCorrupt;
-    // n < 2^31 and n_sample < 2^24 (BCF's field widths): no overflow in 64 bits.
-    const uint64_t bytes = static_cast<uint64_t>(n) * static_cast<uint64_t>(width) * n_sample;
-    if (bytes > static_cast<uint64_t>(end - p)) return RawGtStatus::kCorrupt;
-    if (key == gt_id) {
-      found = true;
-      gt->p = p;
-      gt->type = type;
-      gt->n = n;
-      gt->available = static_cast<uint64_t>(end - p);
-    }
-    p += bytes;
-  }
-  return found ? RawGtStatus::kFound : RawGtStatus::kAbsent;
-}
-
-HaploidPolicy HaploidPolicyOf(const std::string& value) {
-  if (value == "missing") return HaploidPolicy::kMissing;
-  if (value == "skip-record") return HaploidPolicy::kSkipRecord;
-  return HaploidPolicy::kHom;
-}
-
 class DecodeGtStage : public BlockStage {
  public:
   explicit DecodeGtStage(const DecodeGtOptions& options)
-      : haploid_(HaploidPolicyOf(options.haploid)), raw_gt_(options.vcf_parser == "fast") {
+      : haploid_(HaploidRuleOf(options.haploid)), raw_gt_(options.vcf_parser == "fast") {
     ValidateDecodeGtOptions(options);
   }
 
@@ -218,10 +119,11 @@ class DecodeGtStage : public BlockStage {
       DecodeText(*raw->text, header, block, &haploid_calls);
     } else {
       for (size_t i = 0; i < block.size(); ++i)
-        DecodeRecord(raw->records[i], header, block, i, &haploid_calls, raw_gt_ && header.bcf);
+        DecodeRecord(raw->records[i], header, block, i, &haploid_calls, raw_gt_ && header.bcf,
+                     raw->gt.empty() ? nullptr : &raw->gt[i]);
     }
     if (haploid_calls > 0)
-      block.Count(haploid_ == HaploidPolicy::kHom ? kHaploidAsHom : kHaploidAsMissing,
+      block.Count(haploid_ == io::HaploidRule::kHom ? kHaploidAsHom : kHaploidAsMissing,
                   haploid_calls);
     // The raw records are no longer needed; free them before the block waits in the sequencer.
     block.raw.reset();
@@ -230,10 +132,13 @@ class DecodeGtStage : public BlockStage {
  private:
   // Decode htslib record `rec` into variant i of `block` (chrom, pos and order skips come from
   // the source): site fields, codes, skip reason; adds the haploid calls converted. `raw_gt`:
-  // find GT by walking the record's raw FORMAT bytes (FindRawGt) instead of bcf_unpack's
-  // BCF_UN_FMT; both give the same codes, skips and errors (tests/io/bcf_raw_gt_test.cc).
+  // GT from the record's raw FORMAT bytes (io::DecodeRawGt) instead of bcf_unpack's BCF_UN_FMT;
+  // both give the same codes, skips and errors (tests/stages/bcf_raw_gt_test.cc). `decoded`: what
+  // the source's DecodeRawGt found while it read the record (its codes are in the block), or
+  // nullptr / kNotDecoded to decode here.
   void DecodeRecord(bcf1_t* rec, const io::VcfHeader& header, VariantBlock& block, size_t i,
-                    uint64_t* haploid_calls, bool raw_gt) const {
+                    uint64_t* haploid_calls, bool raw_gt,
+                    const io::RawGtDecode* decoded = nullptr) const {
     Variant& v = block.variants[i];
     // chrom and pos come from the source: it reads the header serially, and htslib may add a
     // contig to the header there while this stage runs on other blocks.
@@ -256,38 +161,48 @@ class DecodeGtStage : public BlockStage {
       block.Drop(i, kNoAlt);
       return;
     }
-    RawGt gt;
-    bool consistent = false;
+    uint8_t* codes = block.codes_of(i);
+    io::GtDecodeResult r;
     if (raw_gt) {
-      switch (FindRawGt(reinterpret_cast<const uint8_t*>(rec->indiv.s), rec->indiv.l, rec->n_fmt,
-                        rec->n_sample, header.gt_id, &gt)) {
-        case RawGtStatus::kAbsent: throw NoGt(header, v);
-        case RawGtStatus::kCorrupt: throw CorruptRecord(header, v);
-        case RawGtStatus::kFound: break;
+      io::RawGtDecode gt;
+      if (decoded != nullptr && decoded->status != io::RawGtStatus::kNotDecoded) gt = *decoded;
+      else
+        gt = io::DecodeRawGt(reinterpret_cast<const uint8_t*>(rec->indiv.s), rec->indiv.l,
+                             rec->n_fmt, block.n_samples, header.gt_id, rec->n_allele, haploid_,
+                             codes);
+      switch (gt.status) {
+        case io::RawGtStatus::kAbsent: throw NoGt(header, v);
+        case io::RawGtStatus::kCorrupt: throw CorruptRecord(header, v);
+        case io::RawGtStatus::kSizeMismatch: throw GtSizeMismatch(header, v, block.n_samples);
+        default: break;
       }
-      const int bytes = GtValueBytes(gt.type);
-      consistent = bytes != 0 && gt.n > 0 &&
-                   gt.available >= static_cast<uint64_t>(block.n_samples) *
-                                       static_cast<uint64_t>(gt.n) * static_cast<uint64_t>(bytes);
+      r = gt.result;
     } else {
       const bcf_fmt_t* fmt = nullptr;
       for (int k = 0; k < rec->n_fmt; ++k)
         if (rec->d.fmt[k].id == header.gt_id) fmt = &rec->d.fmt[k];
       if (fmt == nullptr || fmt->p == nullptr) throw NoGt(header, v);
-      consistent = GtBytesConsistent(*fmt, block.n_samples);
-      gt.p = fmt->p;
-      gt.type = fmt->type;
-      gt.n = fmt->n;
+      const int bytes = fmt->type == BCF_BT_INT8    ? 1
+                        : fmt->type == BCF_BT_INT16 ? 2
+                        : fmt->type == BCF_BT_INT32 ? 4
+                                                    : 0;
+      // What the decoder reads: n_samples calls of fmt->n values of the declared type. A corrupt
+      // BCF can claim otherwise; without this check the decoder would read past fmt->p.
+      if (bytes == 0 || fmt->n <= 0 || fmt->size != fmt->n * bytes ||
+          static_cast<uint64_t>(fmt->p_len) <
+              static_cast<uint64_t>(block.n_samples) * static_cast<uint64_t>(fmt->size))
+        throw GtSizeMismatch(header, v, block.n_samples);
+      r = io::DecodeBcfGt(fmt->p, bytes, fmt->n, block.n_samples, rec->n_allele, haploid_, codes);
     }
-    if (!consistent)
-      throw FormatError(Where(header, v) + " has a GT field whose size does not match its " +
-                        std::to_string(block.n_samples) + " samples (the record is corrupt); "
-                        "check the file with `bcftools view " + header.path + " > /dev/null`");
-    uint8_t* codes = block.codes_of(i);
-    const GtDecodeResult r = DecodeBcfGt(gt.p, GtValueBytes(gt.type), static_cast<int>(gt.n),
-                                         block.n_samples, rec->n_allele, haploid_, codes);
     if (r.skip != nullptr) block.Drop(i, r.skip);
     else *haploid_calls += r.haploid_calls;
+  }
+
+  static FormatError GtSizeMismatch(const io::VcfHeader& header, const Variant& v,
+                                    size_t n_samples) {
+    return FormatError(Where(header, v) + " has a GT field whose size does not match its " +
+                       std::to_string(n_samples) + " samples (the record is corrupt); "
+                       "check the file with `bcftools view " + header.path + " > /dev/null`");
   }
 
   static FormatError CorruptRecord(const io::VcfHeader& header, const Variant& v) {
@@ -306,9 +221,6 @@ class DecodeGtStage : public BlockStage {
   void DecodeText(const io::VcfTextBlock& text, const io::VcfHeader& header, VariantBlock& block,
                   uint64_t* haploid_calls) const {
     const io::VcfTextDictionary& dict = *header.dict;
-    const io::HaploidRule rule = haploid_ == HaploidPolicy::kHom       ? io::HaploidRule::kHom
-                                 : haploid_ == HaploidPolicy::kMissing ? io::HaploidRule::kMissing
-                                                                       : io::HaploidRule::kSkipRecord;
     auto pending_at = [&](size_t i, bool after_parse) {
       if (text.has_pending_error() && text.pending_line == i &&
           text.pending_after_parse == after_parse)
@@ -318,7 +230,7 @@ class DecodeGtStage : public BlockStage {
       pending_at(i, false);
       std::string_view line = text.TrimmedLine(i, header.strips_final_cr);
       io::ParsedLine parsed;
-      if (io::ParseVcfLine(line, dict, rule, parsed, block.codes_of(i)) == io::LineStatus::kOk) {
+      if (io::ParseVcfLine(line, dict, haploid_, parsed, block.codes_of(i)) == io::LineStatus::kOk) {
         Variant& v = block.variants[i];
         v.id.assign(parsed.id);
         v.ref.assign(parsed.ref);
@@ -383,7 +295,7 @@ class DecodeGtStage : public BlockStage {
            std::to_string(v.pos) + ")";
   }
 
-  HaploidPolicy haploid_;
+  io::HaploidRule haploid_;
   bool raw_gt_;  // BCF records: GT from the raw FORMAT bytes (vcf-parser fast), else bcf_unpack
 };
 

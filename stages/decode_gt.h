@@ -21,8 +21,9 @@ struct DecodeGtOptions {
   /// A record repeating an earlier record's chrom:pos:ref:alt: "error" or "skip" (`duplicate`).
   std::string duplicates = "error";
   /// "fast": VCF text by snpflow's parallel line parser (htslib's vcf_parse for unusual lines),
-  /// BCF GT read from each record's raw FORMAT bytes in parallel. "htslib": VCF text by vcf_parse
-  /// for every line, serially in the source; BCF GT through bcf_unpack of every FORMAT field.
+  /// BCF GT read from each record's raw FORMAT bytes by the source as it reads the record.
+  /// "htslib": VCF text by vcf_parse for every line, serially in the source; BCF GT through
+  /// bcf_unpack of every FORMAT field.
   /// -r on VCF text always uses htslib. Both give the same outputs and errors.
   std::string vcf_parser = "fast";
   static void Declare(OptionSet<DecodeGtOptions>& o);

@@ -178,7 +178,8 @@ std::string IngestFingerprint(const IngestSpec& spec) {
     if (samples.empty()) return "";
     if (exclude) samples = "^" + samples;
   }
-  // Not in the key: threads, block size, blocks in flight, quiet (they change no output byte).
+  // Not in the key: threads, block size, blocks in flight, quiet (they change no output byte);
+  // decode_bcf_gt and haploid (copies of decode-gt options, which are in the key).
   // The order policies usually come from the decode-gt options (in the key below as well).
   std::string f = "snpflow " SNPFLOW_VERSION "|input=" + input + "|labels=" + labels +
                   "|column=" + spec.label_column + "|regions=" + spec.input.regions +

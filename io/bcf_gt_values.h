@@ -5,10 +5,9 @@
 #include <cstdint>
 #include <cstring>
 
-namespace snpflow {
+#include "io/vcf_line_parser.h"  // HaploidRule
 
-/// What a non-missing haploid call becomes: a/a (plink2's rule), missing, or a skip of the record.
-enum class HaploidPolicy { kHom, kMissing, kSkipRecord };
+namespace snpflow::io {
 
 /// What decoding one record's GT found: the skip reason (nullptr when decoded) and the number of
 /// haploid calls converted under the policy.
@@ -32,11 +31,11 @@ T LoadUnaligned(const uint8_t* p) {
 /// call cannot be decoded. Biallelic int8 diploid records take a vectorized path; others one
 /// value at a time. The caller has checked that the bytes are there.
 GtDecodeResult DecodeBcfGt(const uint8_t* p, int value_bytes, int width, size_t n_samples,
-                           int n_allele, HaploidPolicy haploid, uint8_t* codes);
+                           int n_allele, HaploidRule haploid, uint8_t* codes);
 
 /// The same, one value at a time with no fast path: the reference DecodeBcfGt is tested against.
 GtDecodeResult DecodeBcfGtReference(const uint8_t* p, int value_bytes, int width,
-                                    size_t n_samples, int n_allele, HaploidPolicy haploid,
+                                    size_t n_samples, int n_allele, HaploidRule haploid,
                                     uint8_t* codes);
 
-}  // namespace snpflow
+}  // namespace snpflow::io

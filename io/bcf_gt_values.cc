@@ -1,7 +1,7 @@
 // Decoding of BCF GT values into genotype codes: DecodeCall states the rules for one sample;
 // DecodeAll applies them to a record; the int8 diploid fast path gives the same codes faster
-// (tests/stages/bcf_gt_values_test.cc holds it to DecodeAll).
-#include "stages/bcf_gt_values.h"
+// (tests/io/bcf_gt_values_test.cc holds it to DecodeAll).
+#include "io/bcf_gt_values.h"
 
 #include <htslib/vcf.h>
 
@@ -12,13 +12,13 @@
 #include "io/vcf_line_parser.h"
 #include "pipeline/variant_block.h"
 
-namespace snpflow {
+namespace snpflow::io {
 
 namespace {
 
-constexpr const char* kPloidy = io::kSkipNotDiploid;  // a polyploid call (3+ alleles, not missing)
-constexpr const char* kInvalidAllele = io::kSkipBadAllele;  // allele index outside [0, n_allele)
-constexpr const char* kHaploid = io::kSkipHaploid;  // only with haploid = skip-record
+constexpr const char* kPloidy = kSkipNotDiploid;  // a polyploid call (3+ alleles, not missing)
+constexpr const char* kInvalidAllele = kSkipBadAllele;  // allele index outside [0, n_allele)
+constexpr const char* kHaploid = kSkipHaploid;  // only with haploid = skip-record
 
 // Result of decoding one sample's call.
 enum class Call { kOk, kHaploid, kNotDiploid, kInvalidAllele };
@@ -79,7 +79,7 @@ Call DecodeCall(const uint8_t* p, int width, int n_allele, uint8_t* code, int* a
 // `p` holds n_samples calls of `width` values each.
 template <class T>
 GtDecodeResult DecodeAll(const uint8_t* p, int width, size_t n_samples, int n_allele,
-                       HaploidPolicy haploid, uint8_t* codes) {
+                       HaploidRule haploid, uint8_t* codes) {
   GtDecodeResult result;
   const size_t stride = static_cast<size_t>(width) * sizeof(T);
   for (size_t i = 0; i < n_samples; ++i, p += stride) {
@@ -94,11 +94,11 @@ GtDecodeResult DecodeAll(const uint8_t* p, int width, size_t n_samples, int n_al
         result.skip = kPloidy;
         return result;
       case Call::kHaploid:
-        if (haploid == HaploidPolicy::kSkipRecord) {
+        if (haploid == HaploidRule::kSkipRecord) {
           result.skip = kHaploid;
           return result;
         }
-        codes[i] = haploid == HaploidPolicy::kHom ? static_cast<uint8_t>(2 * sum)
+        codes[i] = haploid == HaploidRule::kHom ? static_cast<uint8_t>(2 * sum)
                                                   : static_cast<uint8_t>(kMissing);
         ++result.haploid_calls;
         break;
@@ -171,7 +171,7 @@ bool DecodeInt8DiploidChunk(const uint8_t* p, uint8_t* codes) {
 #endif
 }
 
-GtDecodeResult DecodeInt8Diploid(const uint8_t* p, size_t n_samples, HaploidPolicy haploid,
+GtDecodeResult DecodeInt8Diploid(const uint8_t* p, size_t n_samples, HaploidRule haploid,
                                uint8_t* codes) {
   size_t i = 0;
   for (; i + kDecodeChunk <= n_samples; i += kDecodeChunk)
@@ -190,14 +190,14 @@ GtDecodeResult DecodeInt8Diploid(const uint8_t* p, size_t n_samples, HaploidPoli
 }  // namespace
 
 GtDecodeResult DecodeBcfGt(const uint8_t* p, int value_bytes, int width, size_t n_samples,
-                           int n_allele, HaploidPolicy haploid, uint8_t* codes) {
+                           int n_allele, HaploidRule haploid, uint8_t* codes) {
   if (value_bytes == 1 && width == 2 && n_allele == 2)
     return DecodeInt8Diploid(p, n_samples, haploid, codes);
   return DecodeBcfGtReference(p, value_bytes, width, n_samples, n_allele, haploid, codes);
 }
 
 GtDecodeResult DecodeBcfGtReference(const uint8_t* p, int value_bytes, int width,
-                                    size_t n_samples, int n_allele, HaploidPolicy haploid,
+                                    size_t n_samples, int n_allele, HaploidRule haploid,
                                     uint8_t* codes) {
   switch (value_bytes) {
     case 1: return DecodeAll<int8_t>(p, width, n_samples, n_allele, haploid, codes);
@@ -206,4 +206,4 @@ GtDecodeResult DecodeBcfGtReference(const uint8_t* p, int value_bytes, int width
   }
 }
 
-}  // namespace snpflow
+}  // namespace snpflow::io

@@ -1,6 +1,6 @@
 // The vectorized int8 diploid GT decoder (DecodeBcfGt) against the one-value-at-a-time reference
 // (DecodeBcfGtReference), and both against hand-computed codes.
-#include "stages/bcf_gt_values.h"
+#include "io/bcf_gt_values.h"
 
 #include <gtest/gtest.h>
 #include <htslib/vcf.h>
@@ -11,7 +11,7 @@
 
 #include "io/vcf_line_parser.h"
 
-namespace snpflow {
+namespace snpflow::io {
 namespace {
 
 // BCF int8 GT values: (allele + 1) << 1 | phased; 0 a missing allele.
@@ -24,7 +24,7 @@ struct Decoded {
   std::vector<uint8_t> codes;
 };
 
-Decoded DecodePairs(bool fast, const std::vector<uint8_t>& pairs, HaploidPolicy policy) {
+Decoded DecodePairs(bool fast, const std::vector<uint8_t>& pairs, HaploidRule policy) {
   const size_t n = pairs.size() / 2;
   Decoded d;
   d.codes.assign(n, 0xEE);
@@ -49,7 +49,7 @@ TEST(BcfGtValues, HandComputedCodesAcrossTheVectorizedChunks) {
     expected.push_back(c.second);
   }
   for (bool fast : {true, false}) {
-    Decoded d = DecodePairs(fast, pairs, HaploidPolicy::kHom);
+    Decoded d = DecodePairs(fast, pairs, HaploidRule::kHom);
     EXPECT_EQ(d.result.skip, nullptr);
     EXPECT_EQ(d.result.haploid_calls, 0u);
     EXPECT_EQ(d.codes, expected) << (fast ? "fast" : "reference");
@@ -62,22 +62,22 @@ TEST(BcfGtValues, UnusualPairInsideAChunkFollowsThePolicy) {
   pairs[2 * 70] = kAlt;
   pairs[2 * 70 + 1] = kVectorEnd;
   for (bool fast : {true, false}) {
-    Decoded hom = DecodePairs(fast, pairs, HaploidPolicy::kHom);
+    Decoded hom = DecodePairs(fast, pairs, HaploidRule::kHom);
     EXPECT_EQ(hom.result.skip, nullptr);
     EXPECT_EQ(hom.result.haploid_calls, 1u);
     EXPECT_EQ(hom.codes[70], 2);
     EXPECT_EQ(hom.codes[69], 0);
     EXPECT_EQ(hom.codes[71], 0);
-    Decoded missing = DecodePairs(fast, pairs, HaploidPolicy::kMissing);
+    Decoded missing = DecodePairs(fast, pairs, HaploidRule::kMissing);
     EXPECT_EQ(missing.codes[70], 3);
-    Decoded skip = DecodePairs(fast, pairs, HaploidPolicy::kSkipRecord);
-    EXPECT_STREQ(skip.result.skip, io::kSkipHaploid);
+    Decoded skip = DecodePairs(fast, pairs, HaploidRule::kSkipRecord);
+    EXPECT_STREQ(skip.result.skip, kSkipHaploid);
   }
   // Allele index 2 with one ALT: invalid, whichever chunk it is in.
   pairs[2 * 70 + 1] = kRef;
   pairs[2 * 127] = 6;
   for (bool fast : {true, false})
-    EXPECT_STREQ(DecodePairs(fast, pairs, HaploidPolicy::kHom).result.skip, io::kSkipBadAllele);
+    EXPECT_STREQ(DecodePairs(fast, pairs, HaploidRule::kHom).result.skip, kSkipBadAllele);
 }
 
 TEST(BcfGtValues, RandomRecordsMatchTheReference) {
@@ -93,8 +93,8 @@ TEST(BcfGtValues, RandomRecordsMatchTheReference) {
     if (n > 0 && trial % 4 != 0)
       for (int k = static_cast<int>(rng() % 3); k >= 0; --k)
         pairs[rng() % pairs.size()] = unusual[rng() % unusual.size()];
-    for (HaploidPolicy policy :
-         {HaploidPolicy::kHom, HaploidPolicy::kMissing, HaploidPolicy::kSkipRecord}) {
+    for (HaploidRule policy :
+         {HaploidRule::kHom, HaploidRule::kMissing, HaploidRule::kSkipRecord}) {
       Decoded fast = DecodePairs(true, pairs, policy);
       Decoded ref = DecodePairs(false, pairs, policy);
       const std::string what = "trial " + std::to_string(trial) + ", " + std::to_string(n) +
@@ -118,4 +118,4 @@ TEST(BcfGtValues, RandomRecordsMatchTheReference) {
 }
 
 }  // namespace
-}  // namespace snpflow
+}  // namespace snpflow::io
