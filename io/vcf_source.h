@@ -37,7 +37,8 @@ struct VcfSourceOptions {
   /// bytes are in cache (io::DecodeRawGt), under `haploid`; decode-gt then acts on the results in
   /// record order (errors, skips, counts). Only records that decode-gt takes to its GT step: kept
   /// by the order checks, with one ALT that is not "." or "*". decode-gt sets both
-  /// (ApplyDecodeGtSourceOptions); when false, decode-gt decodes in parallel as before.
+  /// (ApplyDecodeGtSourceOptions; ingest keeps it on up to 2 threads only, see RunIngest); when
+  /// false, decode-gt decodes in parallel.
   bool decode_bcf_gt = false;
   HaploidRule haploid = HaploidRule::kHom;
 };

@@ -98,9 +98,13 @@ TEST(BcfRawGt, HandWrittenBcfsMatchHtslib) {
     ToBcf(dir / (name + ".vcf"), dir / (name + ".bcf"));
     const std::string input = dir / (name + ".bcf");
     for (const std::string samples : {std::string(), dir / "some.txt"}) {
-      Outcome raw = Ingest(input, "fast", dir / "raw", dir / "labels.tsv", samples);
       Outcome htslib = Ingest(input, "htslib", dir / "htslib", dir / "labels.tsv", samples);
-      ExpectSame(raw, htslib, name + (samples.empty() ? "" : " -S"));
+      // 1 thread: GT decoded by the source as it reads; 4: by the parallel decode-gt.
+      for (int threads : {1, 4}) {
+        Outcome raw = Ingest(input, "fast", dir / "raw", dir / "labels.tsv", samples, threads);
+        ExpectSame(raw, htslib, name + (samples.empty() ? "" : " -S") + " threads " +
+                                    std::to_string(threads));
+      }
     }
     const OptionValues policies[] = {{{"haploid", "missing"}},
                                      {{"haploid", "skip-record"}},
