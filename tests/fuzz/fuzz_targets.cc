@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <stdexcept>
+#include <typeinfo>
 #include <utility>
 
 #include "io/npy.h"
@@ -64,10 +65,14 @@ int FuzzOneInput(Reader reader, const uint8_t* data, size_t size) {
   return 0;
 }
 
-std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_dir) {
-  const std::string path = WriteInput(data, size, scratch_dir, "input.vcf");
+namespace {
+
+// One pass of RunVcf over the file at `path`. `gt_in_reader`: BCF GT decoded by the source as it
+// reads each record (ingest on 1-2 threads), else by decode-gt (more threads).
+std::string DecodeVcf(const std::string& path, bool gt_in_reader) {
   io::VcfSourceOptions options;
   options.path = path;
+  options.decode_bcf_gt = gt_in_reader;
   options.block_variants = 16;  // several blocks from small inputs
   options.quiet = true;         // no warnings: the fuzzers feed millions of odd inputs
   std::unique_ptr<io::VcfSource> source = io::VcfSource::Open(options);
@@ -99,6 +104,29 @@ std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_
     }
   }
   return digest;
+}
+
+}  // namespace
+
+std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_dir) {
+  const std::string path = WriteInput(data, size, scratch_dir, "input.vcf");
+  // Both places that decode BCF GT must give the same codes, skips and errors on every input.
+  std::string results[2];
+  std::exception_ptr errors[2];
+  for (int in_reader : {1, 0}) {
+    try {
+      results[in_reader] = DecodeVcf(path, in_reader == 1);
+    } catch (const Error& e) {
+      results[in_reader] = std::string("error ") + typeid(e).name() + ": " + e.what();
+      errors[in_reader] = std::current_exception();
+    }
+  }
+  if (results[0] != results[1])
+    throw std::logic_error("BCF GT decoded by the source and by decode-gt differ:\n" +
+                           results[1].substr(0, 2000) + "\n--- decode-gt:\n" +
+                           results[0].substr(0, 2000));
+  if (errors[1]) std::rethrow_exception(errors[1]);
+  return results[1];
 }
 
 std::string RunStore(const uint8_t* data, size_t size, const std::string& scratch_dir) {
