@@ -84,6 +84,31 @@ void CheckDataset(const Dataset& data, const std::string& who) {
   }
 }
 
+void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
+                    const std::string& dir, int zstd_level) {
+  // Independent files: written at once (Save compresses the tiles its background tasks have not
+  // reached and writes each as it is done).
+  auto store_saved = std::async(std::launch::async,
+                                [&] { store.Save(dir + "/store.snpf", zstd_level); });
+  auto variants_written = std::async(std::launch::async, [&] {
+    WriteVariantTable(store.sites(), counts, dir + "/variants.tsv");
+  });
+  std::exception_ptr error;
+  try {
+    WriteCounts(counts, dir + "/counts.npy");
+  } catch (...) {
+    error = std::current_exception();
+  }
+  for (auto* done : {&store_saved, &variants_written}) {
+    try {
+      done->get();
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
 void WriteVariantTable(const std::vector<SiteInfo>& sites, const GenotypeCounts& counts,
                        const std::string& path) {
   AtomicFile file(path);

@@ -29,9 +29,8 @@ class CountStage : public BlockStage {
 
 struct StoreOptions {
   static constexpr std::string_view kName = "store";
-  // Level of store.snpf's zstd tiles. 1: on 2-bit genotypes it compresses as well as 3 (0.1%
-  // smaller at 315K SNPs x 3,450 samples) for ~0.3 s less CPU per ingest.
-  int zstd_level = 1;
+  // Level of store.snpf's zstd tiles.
+  int zstd_level = io::PackedStore::kDefaultZstdLevel;
   static void Declare(OptionSet<StoreOptions>& o) {
     o.Add("zstd-level", &StoreOptions::zstd_level, "zstd level for the store file's tiles")
         .Range(1, 19);

@@ -199,9 +199,7 @@ MergeSummary MergeShards(const std::vector<std::string>& shards, const std::stri
   // the directory's lock, with the manifest removed first and written last (the commit marker).
   io::DirLock lock = io::DirLock::Acquire(output_dir, "snpflow merge");
   io::RemoveManifest(output_dir);
-  store->Save(output_dir + "/store.snpf", ZstdLevel(fingerprint0));
-  WriteVariantTable(store->sites(), *counts, output_dir + "/variants.tsv");
-  io::WriteCounts(*counts, output_dir + "/counts.npy");
+  WriteDataFiles(*store, *counts, output_dir, ZstdLevel(fingerprint0));
   WriteSampleTable(samples, output_dir);
   auto joined = [](const std::vector<std::string>& parts) {
     std::string out;

@@ -1,9 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <filesystem>
-#include <future>
 
 #include "io/atomic_file.h"
 #include "pipeline/error.h"
@@ -76,30 +74,7 @@ void StoreSink::Finalize(RunContext& ctx) {
   if (store_->num_variants() == 0)
     throw InputError("no variant of '" + ctx.input_path + "' passed the filters; nothing to store "
                      "(see the skip counts above; relax --maf/--max-missing)");
-  // The three outputs are independent: write them at once (store.snpf's Save compresses the
-  // tiles the background tasks have not reached and writes each as it is done). Each is an
-  // AtomicFile, so a failed one leaves no file under its name; all three are waited for, then
-  // the error of counts.npy, store.snpf or variants.tsv (the first of them that failed) is thrown.
-  auto store_saved = std::async(std::launch::async, [&] {
-    store_->Save(ctx.output_dir + "/store.snpf", options_.zstd_level);
-  });
-  auto variants_written = std::async(std::launch::async, [&] {
-    WriteVariantTable(store_->sites(), *counts_, ctx.output_dir + "/variants.tsv");
-  });
-  std::exception_ptr error;
-  try {
-    io::WriteCounts(*counts_, ctx.output_dir + "/counts.npy");
-  } catch (...) {
-    error = std::current_exception();
-  }
-  for (auto* done : {&store_saved, &variants_written}) {
-    try {
-      done->get();
-    } catch (...) {
-      if (!error) error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
+  WriteDataFiles(*store_, *counts_, ctx.output_dir, options_.zstd_level);
   RemoveStaleFoldFiles(ctx.output_dir);
 }
 
