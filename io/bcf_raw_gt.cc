@@ -4,9 +4,6 @@
 
 namespace snpflow::io {
 
-namespace {
-
-// Bytes of one GT value of BCF type `type`, or 0 for a type GT cannot have.
 int GtValueBytes(int type) {
   switch (type) {
     case BCF_BT_INT8: return 1;
@@ -15,6 +12,8 @@ int GtValueBytes(int type) {
     default: return 0;
   }
 }
+
+namespace {
 
 // Bytes of one value of BCF type `type` (htslib's bcf_type_shift): 0 for BCF_BT_NULL, -1 for a
 // type a FORMAT value cannot have (bcf_read refuses such records).

@@ -9,6 +9,9 @@
 
 namespace snpflow::io {
 
+/// Bytes of one GT value of BCF type `type` (int8, int16, int32), or 0 for a type GT cannot have.
+int GtValueBytes(int type);
+
 /// Read a BCF typed integer (a type byte, then an int8/16/32 value, little-endian) at `p`, within
 /// [p, end), as htslib's bcf_dec_typed_int1_safe does (the count nibble of the type byte is not
 /// looked at). Advances `p`. Returns false when the bytes run out or the type is not an integer.

@@ -39,6 +39,10 @@ class BlockPool : public std::enable_shared_from_this<BlockPool> {
 
  private:
   void Give(VariantBlock* block) {
+    // Tripwire: a new field of VariantBlock must be emptied by Reset(), or a reused block would
+    // carry one block's data into the next. Add it there, then update the size.
+    static_assert(sizeof(VariantBlock) == 176,
+                  "VariantBlock changed: empty the new field in Reset()");
     std::unique_ptr<VariantBlock> owned(block);
     owned->Reset();
     std::lock_guard<std::mutex> lock(mutex_);

@@ -182,10 +182,7 @@ class DecodeGtStage : public BlockStage {
       for (int k = 0; k < rec->n_fmt; ++k)
         if (rec->d.fmt[k].id == header.gt_id) fmt = &rec->d.fmt[k];
       if (fmt == nullptr || fmt->p == nullptr) throw NoGt(header, v);
-      const int bytes = fmt->type == BCF_BT_INT8    ? 1
-                        : fmt->type == BCF_BT_INT16 ? 2
-                        : fmt->type == BCF_BT_INT32 ? 4
-                                                    : 0;
+      const int bytes = io::GtValueBytes(fmt->type);
       // What the decoder reads: n_samples calls of fmt->n values of the declared type. A corrupt
       // BCF can claim otherwise; without this check the decoder would read past fmt->p.
       if (bytes == 0 || fmt->n <= 0 || fmt->size != fmt->n * bytes ||
