@@ -8,8 +8,9 @@
 #   snpflow ingest --decode-gt.vcf-parser htslib   (htslib's vcf_parse / bcf_unpack: reference)
 # Prints wall and CPU seconds, peak RSS (/usr/bin/time -v), bytes written, the ratios to bcftools
 # and plink2 on the same input, and snpflow's per-stage times from ingest.json. REPEAT=2 runs the
-# whole set twice (timings on a shared machine are noisy: compare ratios within one run). Run it
-# on an otherwise idle machine, not under nice: it measures wall time.
+# whole set twice (timings on a shared machine are noisy: compare ratios within one run) and ends
+# with the medians over the runs. Run it on an otherwise idle machine, not under nice: it
+# measures wall time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -75,6 +76,7 @@ print(f"records={j['records']} total={j['seconds']:.2f} graph={j['graph_seconds'
 EOF
 }
 
+: > all-results.txt
 for run in $(seq "$REPEAT"); do
 {
   for input in bcf vcf.gz; do
@@ -101,4 +103,28 @@ awk '{ if ($1=="bcftools-view-Ou") base[$2]=$3; if ($1=="plink2-make-pgen") pl[$
                     (f[2] in pl) ? sprintf("%.2f", f[3]/pl[f[2]]) : "-", f[5], f[6] } }' results.txt
 echo "# every snpflow store above is byte-identical"
 for f in bcf vcf htslib-bcf htslib-vcf; do echo "# stages $f: $(cat stages-$f.txt)"; done
+sed "s/^/$run /" results.txt >> all-results.txt
 done
+
+# With REPEAT > 1: per tool and input, the median wall time and the median (and range) of the
+# ratios, each ratio taken within its run (the peers' times move between runs too).
+if [ "$REPEAT" -gt 1 ]; then
+  python3 - all-results.txt <<'EOF'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    run, tool, inp, wall = line.split()[:4]
+    runs.setdefault(run, {})[(tool, inp)] = float(wall)
+print(f"# medians over {len(runs)} runs (ratios within each run; range in brackets)")
+print(f"{'tool':22} {'input':7} {'wall s':>8} {'x bcftools':>18} {'x plink2':>18}")
+def cell(ratios):
+    if not ratios: return f"{'-':>18}"
+    return f"{statistics.median(ratios):6.2f} [{min(ratios):.2f}-{max(ratios):.2f}]".rjust(18)
+for key in next(iter(runs.values())):
+    walls = [r[key] for r in runs.values() if key in r]
+    ratio = lambda peer: [r[key] / r[(peer, key[1])] for r in runs.values()
+                          if key in r and (peer, key[1]) in r]
+    print(f"{key[0]:22} {key[1]:7} {statistics.median(walls):8.2f} "
+          f"{cell(ratio('bcftools-view-Ou'))} {cell(ratio('plink2-make-pgen'))}")
+EOF
+fi
