@@ -7,8 +7,8 @@
 //     value type (a corrupt BCF): FormatError naming file and record. BCF records (vcf-parser
 //     fast) find GT by walking the raw FORMAT bytes (io::DecodeRawGt), the last GT key winning as
 //     with bcf_unpack; the same rules, codes and messages as the bcf_unpack path (vcf-parser
-//     htslib). The source runs DecodeRawGt on kept biallelic records while it reads them (the
-//     bytes are in cache then) and leaves the result here, to act on in record order.
+//     htslib). On 1-2 threads the source runs DecodeRawGt on kept biallelic records while it reads
+//     them (the bytes are in cache then) and leaves the result here, to act on in record order.
 //  4. Each sample's call is decoded by DecodeCall (io/bcf_gt_values.cc). The record is
 //     skipped with the reason of the first sample, in column order, whose call cannot be decoded:
 //     `invalid-allele`, `not-diploid`, or `haploid` (only with --decode-gt.haploid skip-record).
