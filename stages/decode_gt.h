@@ -22,7 +22,7 @@ struct DecodeGtOptions {
   std::string duplicates = "error";
   /// "fast": VCF text by snpflow's parallel line parser (htslib's vcf_parse for unusual lines),
   /// BCF GT read from each record's raw FORMAT bytes (by the source as it reads the record when
-  /// ingest runs on 1-2 threads, else in parallel here).
+  /// ingest runs on 1-2 threads, else by decode-gt in parallel).
   /// "htslib": VCF text by vcf_parse for every line, serially in the source; BCF GT through
   /// bcf_unpack of every FORMAT field.
   /// -r on VCF text always uses htslib. Both give the same outputs and errors.
