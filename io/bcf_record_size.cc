@@ -30,7 +30,7 @@ uint64_t BytesLeftAtMost(const BGZF* fp, uint64_t file_size) {
 
 }  // namespace
 
-bool PeekBgzf(BGZF* fp, uint8_t* out, int n) {
+bool PeekBgzf(BGZF* fp, uint8_t* out, int n, BGZF* side) {
   if (fp->block_offset >= fp->block_length) {
     // The current block is used up: load the next one, as bgzf_read would now.
     if (bgzf_read_block(fp) != 0 || fp->block_length == 0) return false;
@@ -40,17 +40,20 @@ bool PeekBgzf(BGZF* fp, uint8_t* out, int n) {
                 static_cast<size_t>(n));
     return true;
   }
-  // The bytes straddle two blocks: read them, then go back (a plain gzip stream cannot). The
-  // input is a regular file, so the seek back does not fail in practice.
+  // The bytes straddle two blocks: read them from the side handle, or from fp and then go back
+  // (a plain gzip stream cannot). The input is a regular file, so the seeks do not fail in
+  // practice.
   if (fp->is_gzip) return false;
   const int64_t at = bgzf_tell(fp);
+  if (side != nullptr)
+    return bgzf_seek(side, at, SEEK_SET) == 0 && bgzf_read(side, out, static_cast<size_t>(n)) == n;
   const ssize_t got = bgzf_read(fp, out, static_cast<size_t>(n));
   return bgzf_seek(fp, at, SEEK_SET) == 0 && got == n;
 }
 
-uint64_t OversizedBcfRecord(BGZF* fp, uint64_t file_size) {
+uint64_t OversizedBcfRecord(BGZF* fp, uint64_t file_size, BGZF* side) {
   uint8_t head[8];
-  if (!PeekBgzf(fp, head, 8)) return 0;
+  if (!PeekBgzf(fp, head, 8, side)) return 0;
   const uint64_t claimed = 8 + uint64_t{LittleEndian32(head)} + LittleEndian32(head + 4);
   return claimed > BytesLeftAtMost(fp, file_size) ? claimed : 0;
 }

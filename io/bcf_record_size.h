@@ -11,16 +11,19 @@
 namespace snpflow::io {
 
 /// Copies the next `n` uncompressed bytes of `fp` to `out` and leaves `fp` where it was: from
-/// the current block, or, when they straddle two blocks, by reading them and seeking back.
+/// the current block, or, when they straddle two blocks, from `side`, a second handle on the same
+/// file, seeked to fp's position (without one: by reading them from fp and seeking it back; with
+/// htslib's thread pool such a seek drops every block decompressed ahead, to be done again).
 /// Returns false at the end of the stream, on a read error, or for bytes that straddle two blocks
 /// of a plain (not BGZF) gzip stream, which cannot seek.
-bool PeekBgzf(BGZF* fp, uint8_t* out, int n);
+bool PeekBgzf(BGZF* fp, uint8_t* out, int n, BGZF* side = nullptr);
 
 /// The size (8 + shared + per-sample bytes) that the next BCF record in `fp` claims when it is
 /// more than the rest of the file (`file_size` bytes on disk) can hold, else 0 (also when it
 /// cannot peek: bcf_read then reports the end or the error). For BGZF input the bound is loose
 /// (every block of at least 28 compressed bytes can hold 64 KiB); for uncompressed BCF, exact.
-uint64_t OversizedBcfRecord(BGZF* fp, uint64_t file_size);
+/// `side`: as for PeekBgzf.
+uint64_t OversizedBcfRecord(BGZF* fp, uint64_t file_size, BGZF* side = nullptr);
 
 /// The same for the BCF header at the start of `fp` (bcf_hdr_read allocates its text's length
 /// first): 9 + that length when the rest of the file cannot hold it, else 0 (also for input that

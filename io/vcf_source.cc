@@ -70,6 +70,9 @@ struct VcfSource::Impl {
   bool text_done = false;  // the fast path met an error: no further block
   std::shared_ptr<RecordPool> pool;  // the htslib path's records, reused across blocks
   htsThreadPool tpool = {nullptr, 0};  // BGZF decompression threads (destroyed after fp)
+  // A second handle on a BCF file, without threads: it reads a record's lengths when they
+  // straddle two blocks (see PeekBgzf), so that fp never seeks back.
+  BGZF* side = nullptr;
 
   ~Impl() {
     if (itr != nullptr) hts_itr_destroy(itr);
@@ -77,6 +80,7 @@ struct VcfSource::Impl {
     if (idx != nullptr) hts_idx_destroy(idx);
     free(line.s);
     if (fp != nullptr) hts_close(fp);
+    if (side != nullptr) bgzf_close(side);
     if (tpool.pool != nullptr) hts_tpool_destroy(tpool.pool);
   }
 };
@@ -281,6 +285,7 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
                   " decompression threads");
   }
   if (fmt->format == bcf && src->regular_file_) {
+    im.side = bgzf_open(path.c_str(), "r");  // nullptr: PeekBgzf seeks fp back instead
     // bcf_hdr_read allocates the length the header claims before reading it.
     if (const uint64_t claimed = OversizedBcfHeader(im.fp->fp.bgzf, src->file_size_))
       throw FormatError("'" + path + "': the BCF header claims " + std::to_string(claimed) +
@@ -711,7 +716,8 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
         if (ret >= 0) ret = parse_text();
       } else {
         // bcf_read allocates the lengths a record claims before reading it: check them first.
-        const uint64_t claimed = regular_file_ ? OversizedBcfRecord(im.fp->fp.bgzf, file_size_) : 0;
+        const uint64_t claimed =
+            regular_file_ ? OversizedBcfRecord(im.fp->fp.bgzf, file_size_, im.side) : 0;
         if (claimed != 0)
           throw FormatError(where(record_no) + after_last() + " claims " + std::to_string(claimed) +
                             " bytes, more than the rest of the file can hold; the file is "
