@@ -117,20 +117,21 @@ std::string DuplicateInChromLine(const std::string& chrom_line) {
   return "";
 }
 
-// Read the #CHROM line of a VCF, VCF.gz or BCF header at `path` without htslib's header parser
-// (which refuses duplicate sample names without saying which). Returns "" when it cannot.
-std::string ReadChromLine(const std::string& path) {
+// Read the header text of a VCF, VCF.gz or BCF at `path` without htslib's header parser: the
+// BCF header's text, or the VCF lines up to and including #CHROM ('\n' after each). Returns ""
+// when it cannot. Used for what htslib's parser would not say (which sample name appears twice)
+// or would do first (allocate for a huge IDX).
+std::string ReadHeaderText(const std::string& path) {
   constexpr size_t kMaxHeaderBytes = size_t{1} << 30;
   BGZF* fp = bgzf_open(path.c_str(), "r");
   if (fp == nullptr) return "";
-  std::string found;
+  std::string text;
   char magic[5];
   if (bgzf_read(fp, magic, 5) == 5 && std::memcmp(magic, "BCF\2", 4) == 0) {
     uint8_t len[4];
     if (bgzf_read(fp, len, 4) == 4) {
       const size_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (size_t{len[3]} << 24);
       // Read it as it comes: a corrupt length must not allocate more than the file holds.
-      std::string text;
       char chunk[1 << 16];
       for (size_t left = n <= kMaxHeaderBytes ? n : 0; left > 0;) {
         const ssize_t got = bgzf_read(fp, chunk, std::min(left, sizeof(chunk)));
@@ -138,37 +139,79 @@ std::string ReadChromLine(const std::string& path) {
         text.append(chunk, static_cast<size_t>(got));
         left -= static_cast<size_t>(got);
       }
-      if (!text.empty() && text.size() == n) {
-        size_t at = text.find("\n#CHROM");
-        if (at != std::string::npos) {
-          size_t end = text.find_first_of("\n", at + 1);
-          found = text.substr(at + 1, (end == std::string::npos ? text.size() : end) - at - 1);
-        }
-      }
+      if (text.size() != n) text.clear();
     }
   } else if (bgzf_seek(fp, 0, SEEK_SET) == 0) {
     kstring_t line = {0, 0, nullptr};
-    size_t bytes = 0;
-    while (bytes < kMaxHeaderBytes && bgzf_getline(fp, '\n', &line) >= 0) {
-      bytes += line.l + 1;
+    while (text.size() < kMaxHeaderBytes && bgzf_getline(fp, '\n', &line) >= 0) {
       if (line.l == 0 || line.s[0] != '#') break;
-      if (std::strncmp(line.s, "#CHROM", 6) == 0) {
-        found.assign(line.s, line.l);
-        break;
-      }
+      text.append(line.s, line.l);
+      text += '\n';
+      if (std::strncmp(line.s, "#CHROM", 6) == 0) break;
     }
     free(line.s);
   }
   bgzf_close(fp);
+  return text;
+}
+
+// The #CHROM line of a header text ("" when it has none).
+std::string ChromLineOf(const std::string& text) {
+  size_t at = text.rfind("\n#CHROM");
+  at = text.compare(0, 6, "#CHROM") == 0 ? 0 : at == std::string::npos ? at : at + 1;
+  if (at == std::string::npos) return "";
+  const size_t end = text.find('\n', at);
+  std::string found = text.substr(at, (end == std::string::npos ? text.size() : end) - at);
   while (!found.empty() && (found.back() == '\r' || found.back() == '\0')) found.pop_back();
   return found;
 }
 
-}  // namespace
+// htslib's header parser makes room for index n of its dictionary when a line declares IDX=n
+// (##INFO=<ID=DP,...,IDX=5>, as BCF headers do), and zeroes it: IDX=149250621 in a 1 KB file
+// costs 4 GB. A header's indexes are its dictionary entries, numbered from 0 (gaps where lines
+// were removed); allow up to 64 per header line, plus 65,536. Returns what is wrong, or "".
+std::string OversizedHeaderIndex(const std::string& text) {
+  size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  const uint64_t limit = 64 * uint64_t{lines} + 65536;
+  size_t line_no = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    ++line_no;
+    const std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    // The keys of a structured line, ##KEY=<k=v,k="quoted, \" escaped",...>, as htslib splits
+    // them; only a key IDX counts (not "IDX=" inside a quoted description).
+    const size_t open = line.find("=<");
+    if (line.compare(0, 2, "##") != 0 || open == std::string_view::npos) continue;
+    for (size_t i = open + 2; i < line.size() && line[i] != '>';) {
+      const size_t eq = line.find('=', i);
+      if (eq == std::string_view::npos) break;
+      const std::string_view key = line.substr(i, eq - i);
+      size_t j = eq + 1;
+      if (j < line.size() && line[j] == '"') {
+        for (++j; j < line.size() && line[j] != '"'; ++j)
+          if (line[j] == '\\') ++j;
+        ++j;
+      } else {
+        uint64_t value = 0;  // the value's digits, up to just past the limit
+        for (; j < line.size() && line[j] != ',' && line[j] != '>'; ++j)
+          if (line[j] >= '0' && line[j] <= '9' && value <= limit)
+            value = value * 10 + static_cast<uint64_t>(line[j] - '0');
+        if (key == "IDX" && value > limit)
+          return "header line " + std::to_string(line_no) + " declares IDX=" +
+                 std::string(line.substr(eq + 1, j - eq - 1)) + ", an index far beyond what a "
+                 "header of " + std::to_string(lines) + " lines can use (htslib would allocate "
+                 "memory for that many entries)";
+      }
+      if (j < line.size() && line[j] == ',') ++j;
+      i = j;
+    }
+  }
+  return "";
+}
 
-namespace {
-
-// Copy what the fast line parser needs from the header (after -S).
 std::shared_ptr<const VcfTextDictionary> TextDictionary(const bcf_hdr_t* hdr) {
   auto dict = std::make_shared<VcfTextDictionary>();
   for (int i = 0; i < hdr->n[BCF_DT_CTG]; ++i)
@@ -292,12 +335,18 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
                         " bytes, more than the file can hold; the file is truncated or corrupt; "
                         "check it with `bcftools view -h " + path + "`");
   }
+  // The header's text, read apart for the checks htslib's parser lacks (regular files only: a
+  // stream cannot be read twice).
+  const std::string header_text = src->regular_file_ ? ReadHeaderText(path) : "";
+  if (const std::string why = OversizedHeaderIndex(header_text); !why.empty())
+    throw FormatError("'" + path + "': " + why + "; the header is corrupt or crafted; check it "
+                      "with `bcftools view -h " + path + "`");
   im.header = std::make_shared<VcfHeader>();
   im.header->path = path;
   im.header->bcf = fmt->format == bcf;
   im.header->hdr = bcf_hdr_read(im.fp);
   if (im.header->hdr == nullptr) {
-    std::string duplicate = src->regular_file_ ? DuplicateInChromLine(ReadChromLine(path)) : "";
+    std::string duplicate = DuplicateInChromLine(ChromLineOf(header_text));
     if (!duplicate.empty())
       throw FormatError("'" + path + "': " + duplicate + "; give every sample a unique name, "
                         "e.g. with `bcftools reheader -s new_names.txt " + path + "`");

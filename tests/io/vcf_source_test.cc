@@ -178,6 +178,57 @@ TEST_F(VcfSourceTest, BcfLengthsBeyondTheFileAreErrorsBeforeAllocation) {
   }
 }
 
+// A header line with a huge IDX (a dictionary index: htslib's parser makes room for that many
+// entries and zeroes them, 4 GB for a 1 KB file) is an error before htslib reads the header, in
+// VCF, VCF.gz and BCF. IDX values a header can hold, and "IDX=" inside a quoted description,
+// are not.
+TEST_F(VcfSourceTest, AHugeHeaderIndexIsAnErrorBeforeHtslibAllocatesIt) {
+  const std::string fine_header =
+      "##fileformat=VCFv4.2\n"
+      "##contig=<ID=1,length=100000,IDX=0>\n"
+      "##INFO=<ID=DP,Number=1,Type=Integer,Description=\"copied from IDX=999999999, \\\" x\",IDX=9>\n"
+      "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n";
+  std::ofstream(dir_ / "fine.vcf") << fine_header << Rec("1", 100);
+  VcfSourceOptions fine;
+  fine.path = dir_ / "fine.vcf";
+  EXPECT_EQ(ReadAll(fine).size(), 1u);
+
+  std::string huge = fine_header;
+  huge.replace(huge.find("Description=\"Genotype\">"), 24,
+               "Description=\"Genotype\",IDX=149250621>");
+  std::ofstream(dir_ / "huge.vcf") << huge << Rec("1", 100);
+  // The BCF: bcftools writes IDX on every line; the first contig's becomes huge.
+  Write(Rec("1", 100));
+  auto r = RunShell("cd " + dir_.path() + " && bgzip -c huge.vcf > huge.vcf.gz && "
+                    "bcftools view --no-version -Ou -o in.ubcf in.vcf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string bcf = testing::ReadFile(dir_ / "in.ubcf");
+  uint32_t len = 0;
+  for (int k = 3; k >= 0; --k) len = len << 8 | static_cast<uint8_t>(bcf[5 + k]);
+  const size_t at = bcf.find(",IDX=0>", 9);
+  ASSERT_LT(at, 9 + len);
+  bcf.replace(at, 7, ",IDX=149250621>");
+  len += 8;
+  for (int k = 0; k < 4; ++k) bcf[5 + k] = static_cast<char>(len >> (8 * k) & 0xFF);
+  std::ofstream(dir_ / "huge.ubcf", std::ios::binary) << bcf;
+  for (const std::string name : {"huge.vcf", "huge.vcf.gz", "huge.ubcf"}) {
+    VcfSourceOptions o;
+    o.path = dir_ / name;
+    try {
+      VcfSource::Open(o);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const FormatError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("'" + o.path + "': header line "), std::string::npos) << what;
+      EXPECT_NE(what.find(" declares IDX=149250621, an index far beyond what a header of "),
+                std::string::npos) << what;
+      EXPECT_NE(what.find("check it with `bcftools view -h " + o.path + "`"), std::string::npos)
+          << what;
+    }
+  }
+}
+
 // -r reads the regions one after the other: a list in file order works (overlaps read once), one
 // out of file order is an error naming -r with the list to use. File order is the records'
 // order (taken from the index), not the header's: here contig 2's records come first.
