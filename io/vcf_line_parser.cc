@@ -314,12 +314,7 @@ LineStatus ParseVcfLine(std::string_view line, const VcfTextDictionary& dict, Ha
   if (std::memchr(line.data(), '\0', checked) != nullptr) return LineStatus::kFallback;
 
   // Samples. Columns after the last one read are ignored, as htslib ignores them.
-  out.drop = nullptr;
-  if (out.n_alleles > 2) {
-    out.drop = kSkipMultiAllelic;
-  } else if (out.n_alleles < 2 || out.alt == "*") {
-    out.drop = kSkipNoAlt;
-  }
+  out.drop = SiteSkip(out.n_alleles, out.alt);
   const std::vector<uint32_t>& kept = dict.kept();
   const bool all = dict.all_kept();
   const char* p = rest.data();

@@ -21,6 +21,14 @@ inline constexpr const char* kSkipNotDiploid = "not-diploid";   // 3+ alleles, n
 inline constexpr const char* kSkipBadAllele = "invalid-allele";  // an allele index >= n_allele
 inline constexpr const char* kSkipHaploid = "haploid";           // with HaploidRule::kSkipRecord
 
+/// decode-gt's site rule, before any GT is read: more than one ALT skips `multi-allelic`; no ALT,
+/// or ALT "." or "*", skips `no-alt`. Returns the reason, or nullptr for a record whose GT counts.
+inline const char* SiteSkip(int n_alleles, std::string_view alt) {
+  if (n_alleles > 2) return kSkipMultiAllelic;
+  if (n_alleles < 2 || alt == "." || alt == "*") return kSkipNoAlt;
+  return nullptr;
+}
+
 /// --decode-gt.haploid: a non-missing haploid call a is read as a/a (kHom), as missing, or
 /// skips the record.
 enum class HaploidRule { kHom, kMissing, kSkipRecord };

@@ -212,6 +212,7 @@ std::string OversizedHeaderIndex(const std::string& text) {
   return "";
 }
 
+// Copy what the fast line parser needs from the header (after -S).
 std::shared_ptr<const VcfTextDictionary> TextDictionary(const bcf_hdr_t* hdr) {
   auto dict = std::make_shared<VcfTextDictionary>();
   for (int i = 0; i < hdr->n[BCF_DT_CTG]; ++i)
@@ -862,11 +863,11 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
     dropped.push_back(drop);
     if (decode_gt) {
       RawGtDecode gt;
-      // decode-gt's rules 1 and 2 (stages/decode_gt.cc) before its GT step.
+      // Only records that decode-gt takes to its GT step: kept, and no site skip.
       const std::string_view alt = std::string_view(alleles).substr(alleles.find('\t') + 1);
       const size_t n = sample_ids_.size();
       block.codes.resize(raw->records.size() * n);
-      if (drop == nullptr && rec->n_allele == 2 && alt != "." && alt != "*")
+      if (drop == nullptr && SiteSkip(rec->n_allele, alt) == nullptr)
         gt = DecodeRawGt(reinterpret_cast<const uint8_t*>(rec->indiv.s), rec->indiv.l, rec->n_fmt,
                          n, im.header->gt_id, rec->n_allele, options_.haploid,
                          block.codes.data() + (raw->records.size() - 1) * n);

@@ -97,9 +97,6 @@ void ApplyDecodeGtSourceOptions(const OptionValues& values, io::VcfSourceOptions
 
 namespace {
 
-// The skip reasons, shared with the fast path's line parser (io/vcf_line_parser.h).
-constexpr const char* kMultiAllelic = io::kSkipMultiAllelic;
-constexpr const char* kNoAlt = io::kSkipNoAlt;
 constexpr const char* kHaploidAsHom = "haploid-calls-as-hom";
 constexpr const char* kHaploidAsMissing = "haploid-calls-as-missing";
 
@@ -153,12 +150,8 @@ class DecodeGtStage : public BlockStage {
     }
     v.n_alleles = rec->n_allele;
     if (!block.kept(i)) return;  // skipped by the source (unsorted, duplicate)
-    if (rec->n_allele > 2) {
-      block.Drop(i, kMultiAllelic);
-      return;
-    }
-    if (rec->n_allele < 2 || v.alt == "." || v.alt == "*") {
-      block.Drop(i, kNoAlt);
+    if (const char* skip = io::SiteSkip(rec->n_allele, v.alt)) {
+      block.Drop(i, skip);
       return;
     }
     uint8_t* codes = block.codes_of(i);

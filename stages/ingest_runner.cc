@@ -265,9 +265,9 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
   ApplyDecodeGtSourceOptions(OptionsOf(spec, "decode-gt"), input);  // order checks need the source
   // BCF GT: decoded by the serial reader while each record is in cache, or by the parallel
   // decode-gt, which reads the GT bytes back from memory (2.2 GB at 315K SNPs x 3,450 samples).
-  // On 1-2 threads the CPU total sets the time, and the reader saves ~0.15 CPU-seconds there;
-  // with more threads the serial reader's length would come first (1.6 us/record without the
-  // GT, 2.4 with it), so decode-gt keeps the work. Same outputs and errors either way.
+  // On 1-2 threads the CPU total sets the time, and the reader saves ~0.1 CPU-seconds there;
+  // with more threads the serial reader's length would come first (~1.7 us/record without the
+  // GT, 2.0-2.6 with it), so decode-gt keeps the work. Same outputs and errors either way.
   input.decode_bcf_gt = input.decode_bcf_gt && spec.threads <= 2;
   input.quiet = spec.quiet;
   auto source = io::VcfSource::Open(input);
