@@ -72,6 +72,13 @@ std::vector<BadInput> Cases() {
   const std::string two_contigs = WithHeader(Rec("1", "100", "0/0\t0/1\t1/1") +
                                             Rec("1", "200", "0/1\t0/1\t1/1") +
                                             Rec("2", "10", "0/0\t0/1\t1/1"));
+  // A contig line whose IDX would make htslib's header parser make room for (and zero) 149M
+  // dictionary entries: 4 GB.
+  const std::string huge_index =
+      "##fileformat=VCFv4.2\n##contig=<ID=1,IDX=149250621>\n"
+      "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"G\">\n"
+      "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\n"
+      "1\t1\t.\tA\tC\t.\t.\t.\tGT\t0/0\t0/1\t1/1\n";
   const std::string pos_zero = WithHeader(Rec("1", "100", "0/0\t0/1\t1/1") +
                                           Rec("1", "0", "0/0\t0/1\t1/1"));
   return {
@@ -185,6 +192,16 @@ std::vector<BadInput> Cases() {
        "", "in.vcf", kLabels,
        "'in.vcf': sample 'A' appears twice in the header (columns 10 and 12); give every sample a "
        "unique name, e.g. with `bcftools reheader -s new_names.txt in.vcf`", 1},
+      {"HugeHeaderIndex", huge_index,
+       "", "in.vcf", kLabels,
+       "'in.vcf': header line 2 declares IDX=149250621, an index far beyond what a header of 4 "
+       "lines can use (htslib would allocate memory for that many entries); the header is corrupt "
+       "or crafted; check it with `bcftools view -h in.vcf`", 1},
+      {"HugeHeaderIndexBgzf", huge_index,
+       "bgzip -c in.vcf > in.vcf.gz", "in.vcf.gz", kLabels,
+       "'in.vcf.gz': header line 2 declares IDX=149250621, an index far beyond what a header of 4 "
+       "lines can use (htslib would allocate memory for that many entries); the header is corrupt "
+       "or crafted; check it with `bcftools view -h in.vcf.gz`", 1},
       {"NoSamples",
        "##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"G\">\n"
        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t1\t.\tA\tC\t.\t.\t.\n",
