@@ -21,8 +21,8 @@
 /* Bump on ANY layout or vtable change in the installed headers. */
 /* 2: OptionDecl::range; 3: VariantBlock::packed; 4: Batch::codes and
    Trainer::wants_genotype_codes; 5: FoldInputs::snp_begin/snp_total and
-   Trainer::snp_parallel_refusal. */
-#define SNPFLOW_PLUGIN_ABI_VERSION 5
+   Trainer::snp_parallel_refusal; 6: VariantBlock::codes is a CodeBuffer. */
+#define SNPFLOW_PLUGIN_ABI_VERSION 6
 
 /* The name of the one exported symbol, for dlsym. */
 #define SNPFLOW_PLUGIN_SYMBOL "snpflow_plugin_v1"

@@ -119,6 +119,10 @@ class DecodeGtStage : public BlockStage {
         DecodeRecord(raw->records[i], header, block, i, &haploid_calls, raw_gt_ && header.bcf,
                      raw->gt.empty() ? nullptr : &raw->gt[i]);
     }
+    // The buffer grows unzeroed (CodeBuffer) and the decoders write kept variants only: give the
+    // dropped ones defined codes, for stages that look at them.
+    for (size_t i = 0; i < block.size(); ++i)
+      if (!block.kept(i)) std::memset(block.codes_of(i), 0, block.n_samples);
     if (haploid_calls > 0)
       block.Count(haploid_ == io::HaploidRule::kHom ? kHaploidAsHom : kHaploidAsMissing,
                   haploid_calls);
