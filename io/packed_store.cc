@@ -7,7 +7,7 @@
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include <zstd.h>
 
 #if defined(__SSE2__)
@@ -64,18 +64,9 @@ uint64_t GetU64(const uint8_t* p) {
   return v;
 }
 
-uint32_t Crc32(const uint8_t* data, size_t size) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  // zlib's crc32 takes a uInt length: feed it in chunks so >4 GiB buffers stay correct.
-  constexpr size_t kChunk = size_t{1} << 30;
-  while (size > 0) {
-    size_t n = std::min(size, kChunk);
-    crc = crc32(crc, data, static_cast<uInt>(n));
-    data += n;
-    size -= n;
-  }
-  return static_cast<uint32_t>(crc);
-}
+// libdeflate's CRC-32 (the gzip/zlib polynomial: the same values as zlib's crc32) folds with
+// PCLMUL: ~10x zlib 1.2's speed, which cost ~0.07 s per 229 MB store.
+uint32_t Crc32(const uint8_t* data, size_t size) { return libdeflate_crc32(0, data, size); }
 
 /// Owns a zstd compression context set up for store tiles (level + content checksum).
 struct CompressContext {

@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config            # toolchain
-  libhts-dev libtbb-dev libtorch-dev libboost-program-options-dev libzstd-dev zlib1g-dev
+  libhts-dev libtbb-dev libtorch-dev libboost-program-options-dev libzstd-dev libdeflate-dev
   libgloo-dev                                               # Gloo headers for c10d ProcessGroupGloo (distributed training)
   libopenblas0-pthread                                      # LibTorch/numpy BLAS: 6-16x faster epochs than reference BLAS
   libgtest-dev                                              # tests
