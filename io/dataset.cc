@@ -89,7 +89,7 @@ void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
   // Independent files: written at once (Save compresses the tiles its background tasks have not
   // reached and writes each as it is done).
   auto store_saved = std::async(std::launch::async,
-                                [&] { store.Save(dir + "/store.snpf", zstd_level); });
+                                [&] { store.Save(StorePath(dir), zstd_level); });
   auto variants_written = std::async(std::launch::async, [&] {
     WriteVariantTable(store.sites(), counts, dir + "/variants.tsv");
   });

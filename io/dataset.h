@@ -74,8 +74,12 @@ void WriteSampleTable(const SampleTable& samples, const std::string& dir);
 /// maf and missing rate over all samples from `counts` (row j describes sites[j]).
 void WriteVariantTable(const std::vector<SiteInfo>& sites, const GenotypeCounts& counts,
                        const std::string& path);
+/// The store file of the ingest directory `dir`.
+inline std::string StorePath(const std::string& dir) { return dir + "/store.snpf"; }
+
 /// Write an ingest's three data files into `dir` at once: store.snpf (`store`, finished, tiles at
-/// `zstd_level`), variants.tsv and counts.npy. Each is an AtomicFile, so a failed one leaves no
+/// `zstd_level`; a store streaming to StorePath(dir) completes its file), variants.tsv and
+/// counts.npy. Each is an AtomicFile, so a failed one leaves no
 /// file under its name; all three are waited for, then the error of counts.npy, store.snpf or
 /// variants.tsv (the first of them that failed) is thrown.
 void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
@@ -95,6 +99,7 @@ using io::LoadDataset;
 using io::LoadDatasetRange;
 using io::ReadVariantTable;
 using io::WriteSampleTable;
+using io::StorePath;
 using io::WriteDataFiles;
 using io::WriteVariantTable;
 }  // namespace snpflow

@@ -31,10 +31,16 @@ namespace snpflow::io {
 namespace {
 
 // File layout; docs/store-format.md is the reference for readers in other languages.
+// Version 1: header, metadata, tile index, tiles. Version 2 (written now): header (with the
+// metadata's offset), tiles, metadata, tile index, so that the tiles can go to the file as they
+// are compressed instead of all being held until the sites are known. Both are read.
 constexpr char kMagic[8] = {'S', 'N', 'P', 'F', 'L', 'O', 'W', '\x01'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 constexpr size_t kHeaderBytes = 40;      // magic, version, tile_variants, 3 x u64
 constexpr size_t kMetaHeaderBytes = 20;  // u64 compressed, u64 raw, u32 crc32
+constexpr size_t kMetaOffsetBytes = 8;   // version 2: u64 offset of the metadata
+constexpr size_t kV1HeadBytes = kHeaderBytes + kMetaHeaderBytes;
+constexpr size_t kV2HeadBytes = kV1HeadBytes + kMetaOffsetBytes;
 constexpr size_t kIndexEntryBytes = 28;  // u64 offset, u64 compressed, u64 raw, u32 crc32
 constexpr size_t kFullTileBytes = PackedStore::kTileVariants / 4;
 constexpr std::string_view kVariantsLine = "#variants";
@@ -282,6 +288,54 @@ void ParseMetadata(std::string_view text, uint64_t n_samples, uint64_t n_variant
   if (!text.empty()) throw bad("unexpected text after the last variant");
 }
 
+/// Writes a version-2 store file: room for the header, the tiles as they come, then the
+/// metadata and the tile index, and the header last.
+class StoreFileWriter {
+ public:
+  explicit StoreFileWriter(const std::string& path) : file_(path) {
+    file_.Write(std::string(kV2HeadBytes, '\0'));
+  }
+  const std::string& path() const { return file_.path(); }
+  size_t tiles() const { return tiles_; }
+  void AddTile(const std::vector<uint8_t>& bytes, uint64_t raw_size, uint32_t crc) {
+    file_.Write(bytes.data(), bytes.size());
+    PutU64(index_, offset_);
+    PutU64(index_, bytes.size());
+    PutU64(index_, raw_size);
+    PutU32(index_, crc);
+    offset_ += bytes.size();
+    ++tiles_;
+  }
+  /// Write the compressed metadata (`meta_raw` bytes of text), the index and the header; commit.
+  void Finish(uint64_t n_samples, uint64_t n_variants, const std::vector<uint8_t>& meta,
+              uint64_t meta_raw) {
+    const uint64_t meta_offset = offset_;
+    file_.Write(meta.data(), meta.size());
+    file_.Write(index_);
+    std::string head;
+    head.append(kMagic, sizeof(kMagic));
+    PutU32(head, kFormatVersion);
+    PutU32(head, PackedStore::kTileVariants);
+    PutU64(head, n_samples);
+    PutU64(head, n_variants);
+    PutU64(head, tiles_);
+    PutU64(head, meta.size());
+    PutU64(head, meta_raw);
+    PutU32(head, Crc32(meta.data(), meta.size()));
+    PutU64(head, meta_offset);
+    if (std::fseek(file_.file(), 0, SEEK_SET) != 0)
+      throw InputError("cannot write '" + file_.path() + "': " + std::strerror(errno));
+    file_.Write(head);
+    file_.Commit();
+  }
+
+ private:
+  AtomicFile file_;
+  std::string index_;
+  uint64_t offset_ = kV2HeadBytes;
+  size_t tiles_ = 0;
+};
+
 }  // namespace
 
 PackedStore::PackedStore(std::vector<std::string> sample_ids)
@@ -313,6 +367,10 @@ struct PackedStore::Background {
   bool keep_raw = true;
   std::mutex spare_mutex;
   std::vector<std::vector<uint8_t>> spare;  // released raw buffers for the next open tiles
+  // StreamTo: the file that the compressed tiles go to, in order, as soon as they are done (by
+  // the thread that appends, in WriteDone); each tile's bytes are freed once written.
+  std::unique_ptr<StoreFileWriter> stream;
+  bool streamed = false;  // Save took the stream: the written tiles' bytes are gone
 
   Background(int level, int threads, bool keep_raw)
       : level(level), arena(std::max(threads, 1)), contexts(level), keep_raw(keep_raw) {}
@@ -372,6 +430,20 @@ struct PackedStore::Background {
   void Wait() {
     arena.execute([&] { group.wait(); });
   }
+  // Write tile t to the stream and free its bytes (it is done); throws its compression error.
+  void WriteTile(size_t t) {
+    Tile& tile = tiles[t];
+    if (!tile.error.empty())
+      throw Error("cannot write '" + stream->path() + "': " + TileName(t, tiles.size()) + ": " +
+                  tile.error);
+    stream->AddTile(tile.bytes, tile.size, tile.crc);
+    tile.bytes = std::vector<uint8_t>();
+  }
+  // Write the tiles that are done, in order, up to the first that is not. Called by the thread
+  // that submits tiles (the deque is only grown there).
+  void WriteDone() {
+    while (stream->tiles() < tiles.size() && tiles[stream->tiles()].done) WriteTile(stream->tiles());
+  }
 };
 
 void PackedStore::CompressInBackground(int level, int threads, bool keep_raw) {
@@ -380,11 +452,21 @@ void PackedStore::CompressInBackground(int level, int threads, bool keep_raw) {
   background_ = std::make_unique<Background>(level, threads, keep_raw);
 }
 
+void PackedStore::StreamTo(const std::string& path) {
+  if (background_ == nullptr || background_->keep_raw)
+    throw Error("PackedStore::StreamTo('" + path + "') needs CompressInBackground(level, threads, "
+                "/*keep_raw=*/false) first");
+  if (!tiles_.empty() || open_count_ > 0)
+    throw Error("PackedStore::StreamTo called after the first variant");
+  background_->stream = std::make_unique<StoreFileWriter>(path);
+}
+
 void PackedStore::CloseTile(std::vector<uint8_t> tile) {
   if (background_ != nullptr && !background_->keep_raw) {
     tiles_.emplace_back();  // released: the background owns the raw tile until compressed
     const size_t size = tile.size();
     background_->Submit(nullptr, size, std::move(tile));
+    if (background_->stream != nullptr) background_->WriteDone();
     return;
   }
   tiles_.push_back(std::move(tile));
@@ -611,95 +693,72 @@ size_t PackedStore::memory_bytes() const {
 void PackedStore::Save(const std::string& path, int zstd_level) const {
   if (!finished_) throw Error("PackedStore::Save('" + path + "') called before Finish()");
   const size_t n_tiles = tiles_.size();
+  if (raw_released() && background_->level != zstd_level)
+    throw Error("PackedStore::Save('" + path + "'): the raw tiles were released; only level " +
+                std::to_string(background_->level) + " can be written");
+  std::unique_ptr<StoreFileWriter> file;
+  if (background_ != nullptr && background_->stream != nullptr) {
+    if (background_->stream->path() != path)
+      throw Error("PackedStore::Save('" + path + "'): the store streams to '" +
+                  background_->stream->path() + "'");
+    file = std::move(background_->stream);  // its tiles so far are written
+    background_->streamed = true;
+  } else {
+    if (background_ != nullptr && background_->streamed)
+      throw Error("PackedStore::Save('" + path + "'): the store was streamed to its file and "
+                  "saved; its tiles are gone");
+    file = std::make_unique<StoreFileWriter>(path);
+  }
+  const bool streamed = background_ != nullptr && background_->streamed;
+  if (background_ != nullptr && background_->level == zstd_level) {
+    // Compressed while the store was built: write them in order as they are done.
+    size_t ahead = 0;
+    for (size_t t = file->tiles(); t < n_tiles; ++t) {
+      const Background::Tile& tile = background_->Next(t, &ahead);
+      if (!tile.error.empty())
+        throw Error("cannot write '" + path + "': " + TileName(t, n_tiles) + ": " + tile.error);
+      file->AddTile(tile.bytes, tile.size, tile.crc);
+      if (streamed) background_->tiles[t].bytes = std::vector<uint8_t>();
+    }
+  } else {
+    tbb::enumerable_thread_specific<CompressContext> contexts(zstd_level);
+    constexpr size_t kBatchTiles = 32;
+    std::vector<std::vector<uint8_t>> compressed(std::min(n_tiles, kBatchTiles));
+    std::vector<uint32_t> crcs(compressed.size());
+    for (size_t begin = 0; begin < n_tiles; begin += kBatchTiles) {
+      const size_t end = std::min(n_tiles, begin + kBatchTiles);
+      tbb::parallel_for(begin, end, [&](size_t t) {
+        auto& out = compressed[t - begin];
+        Compress(contexts.local(), tiles_[t].data(), tiles_[t].size(), out, path,
+                 TileName(t, n_tiles));
+        crcs[t - begin] = Crc32(out.data(), out.size());
+      });
+      for (size_t t = begin; t < end; ++t)
+        file->AddTile(compressed[t - begin], tiles_[t].size(), crcs[t - begin]);
+    }
+  }
   CompressContext meta_ctx(zstd_level);
   const std::string text = MetadataText(sample_ids_, sites_, path);
   std::vector<uint8_t> meta;
   Compress(meta_ctx, reinterpret_cast<const uint8_t*>(text.data()), text.size(), meta, path,
            "the metadata");
-
-  std::string head;
-  head.append(kMagic, sizeof(kMagic));
-  PutU32(head, kFormatVersion);
-  PutU32(head, kTileVariants);
-  PutU64(head, num_samples());
-  PutU64(head, num_variants());
-  PutU64(head, n_tiles);
-  PutU64(head, meta.size());
-  PutU64(head, text.size());
-  PutU32(head, Crc32(meta.data(), meta.size()));
-
-  AtomicFile file(path);
-  file.Write(head);
-  file.Write(meta.data(), meta.size());
-  const uint64_t index_offset = head.size() + meta.size();
-  // The index is written as zeros now and rewritten once the compressed sizes are known, so
-  // only one batch of compressed tiles is in memory at a time.
-  std::string index(n_tiles * kIndexEntryBytes, '\0');
-  file.Write(index);
-
-  uint64_t offset = index_offset + index.size();
-  index.clear();
-  if (raw_released() && background_->level != zstd_level)
-    throw Error("PackedStore::Save('" + path + "'): the raw tiles were released; only level " +
-                std::to_string(background_->level) + " can be written");
-  if (background_ != nullptr && background_->level == zstd_level) {
-    // Compressed while the store was built: write them in order as they are done.
-    size_t ahead = 0;
-    for (size_t t = 0; t < n_tiles; ++t) {
-      const Background::Tile& tile = background_->Next(t, &ahead);
-      if (!tile.error.empty())
-        throw Error("cannot write '" + path + "': " + TileName(t, n_tiles) + ": " + tile.error);
-      file.Write(tile.bytes.data(), tile.bytes.size());
-      PutU64(index, offset);
-      PutU64(index, tile.bytes.size());
-      PutU64(index, tile.size);
-      PutU32(index, tile.crc);
-      offset += tile.bytes.size();
-    }
-  }
-  tbb::enumerable_thread_specific<CompressContext> contexts(zstd_level);
-  constexpr size_t kBatchTiles = 32;
-  std::vector<std::vector<uint8_t>> compressed(std::min(n_tiles, kBatchTiles));
-  std::vector<uint32_t> crcs(compressed.size());
-  const size_t first = background_ != nullptr && background_->level == zstd_level ? n_tiles : 0;
-  for (size_t begin = first; begin < n_tiles; begin += kBatchTiles) {
-    const size_t end = std::min(n_tiles, begin + kBatchTiles);
-    tbb::parallel_for(begin, end, [&](size_t t) {
-      auto& out = compressed[t - begin];
-      Compress(contexts.local(), tiles_[t].data(), tiles_[t].size(), out, path,
-               TileName(t, n_tiles));
-      crcs[t - begin] = Crc32(out.data(), out.size());
-    });
-    for (size_t t = begin; t < end; ++t) {
-      const auto& out = compressed[t - begin];
-      file.Write(out.data(), out.size());
-      PutU64(index, offset);
-      PutU64(index, out.size());
-      PutU64(index, tiles_[t].size());
-      PutU32(index, crcs[t - begin]);
-      offset += out.size();
-    }
-  }
-  if (n_tiles > 0) {
-    if (std::fseek(file.file(), static_cast<long>(index_offset), SEEK_SET) != 0)
-      throw InputError("cannot write '" + path + "': " + std::strerror(errno));
-    file.Write(index);
-  }
-  file.Commit();
+  file->Finish(num_samples(), num_variants(), meta, text.size());
 }
 
 namespace {
 
 /// The fixed-size header of a store, checked (magic, version, tile size, tile count).
 struct StoreHeader {
+  uint32_t version = 0;
   uint64_t n_samples = 0, n_variants = 0, n_tiles = 0;
   uint64_t meta_size = 0, meta_raw = 0;
   uint32_t meta_crc = 0;
+  uint64_t meta_offset = 0;  // version 1: right after the header
 };
 
 StoreHeader ReadHeader(const InFile& in, const std::string& path) {
   const uint64_t file_size = in.size();
-  uint8_t head[kHeaderBytes + kMetaHeaderBytes];
+  uint8_t head[kV2HeadBytes];
   const size_t head_got = static_cast<size_t>(std::min<uint64_t>(file_size, sizeof(head)));
   in.ReadAt(0, head, head_got);
   const size_t magic_got = std::min(head_got, sizeof(kMagic));
@@ -707,7 +766,7 @@ StoreHeader ReadHeader(const InFile& in, const std::string& path) {
     throw FormatError(path +
                       ": not a snpflow store (bad magic); pass a file written by "
                       "`snpflow ingest`");
-  if (head_got < sizeof(head)) ThrowTruncated(path, sizeof(head), file_size);
+  if (head_got < kV1HeadBytes) ThrowTruncated(path, kV1HeadBytes, file_size);
 
   const uint32_t version = GetU32(head + 8);
   if (version > kFormatVersion)
@@ -715,6 +774,8 @@ StoreHeader ReadHeader(const InFile& in, const std::string& path) {
                       " is newer than this snpflow (" + std::to_string(kFormatVersion) +
                       "); upgrade snpflow or re-run `snpflow ingest` with this one");
   if (version == 0) throw FormatError(path + ": format version 0 is invalid" + kRebuildHint);
+  const size_t head_bytes = version == 1 ? kV1HeadBytes : kV2HeadBytes;
+  if (head_got < head_bytes) ThrowTruncated(path, head_bytes, file_size);
   const uint32_t tile_variants = GetU32(head + 12);
   if (tile_variants != PackedStore::kTileVariants)
     throw FormatError(path + ": tile size " + std::to_string(tile_variants) +
@@ -728,9 +789,11 @@ StoreHeader ReadHeader(const InFile& in, const std::string& path) {
   if (h.n_tiles != h.n_variants / kTile + (h.n_variants % kTile != 0 ? 1 : 0))
     throw FormatError(path + ": header says " + std::to_string(h.n_variants) + " variants in " +
                       std::to_string(h.n_tiles) + " tiles, which does not fit" + kRebuildHint);
+  h.version = version;
   h.meta_size = GetU64(head + 40);
   h.meta_raw = GetU64(head + 48);
   h.meta_crc = GetU32(head + 56);
+  h.meta_offset = version == 1 ? kV1HeadBytes : GetU64(head + kV1HeadBytes);
   return h;
 }
 
@@ -763,7 +826,15 @@ PackedStore PackedStore::LoadRange(const std::string& path, uint64_t begin, uint
                 " variants starting at a multiple of 4");
 
   const uint64_t meta_size = h.meta_size, meta_raw = h.meta_raw;
-  const uint64_t meta_offset = kHeaderBytes + kMetaHeaderBytes;
+  const uint64_t meta_offset = h.meta_offset;
+  // Version 2 puts the tiles between the header and the metadata.
+  const uint64_t tiles_begin = h.version == 1 ? 0 : kV2HeadBytes;
+  if (meta_offset < tiles_begin)
+    throw FormatError(path + ": header field meta_offset = " + std::to_string(meta_offset) +
+                      " cannot be right (the metadata follows the " +
+                      std::to_string(kV2HeadBytes) + "-byte header)" + kRebuildHint);
+  // A file cut short loses its metadata and index first (they are written last).
+  if (meta_offset > file_size) ThrowTruncated(path, meta_offset, file_size);
   // Bounded loading: every count and size in the header is checked against the file size
   // (without overflow) before anything is allocated, so a damaged or crafted header fails here
   // instead of making us allocate what it claims. The chain: meta_size <= file size, meta_raw <=
@@ -791,7 +862,10 @@ PackedStore PackedStore::LoadRange(const std::string& path, uint64_t begin, uint
   const uint64_t index_offset = meta_offset + meta_size;
   if (n_tiles > (file_size - index_offset) / kIndexEntryBytes)
     ThrowTruncated(path, index_offset + n_tiles * kIndexEntryBytes, file_size);
-  const uint64_t payload_offset = index_offset + n_tiles * kIndexEntryBytes;
+  // Where the tiles lie: after the index (version 1), or between the header and the metadata.
+  const uint64_t payload_offset =
+      h.version == 1 ? index_offset + n_tiles * kIndexEntryBytes : tiles_begin;
+  const uint64_t payload_end = h.version == 1 ? file_size : meta_offset;
 
   // The whole index is checked, whatever the range: it is small (28 bytes a tile).
   std::vector<uint8_t> index(n_tiles * kIndexEntryBytes);
@@ -813,11 +887,17 @@ PackedStore PackedStore::LoadRange(const std::string& path, uint64_t begin, uint
                         std::to_string(entry.size) + ")" + kRebuildHint);
     expected_end = std::max(expected_end, entry.offset + entry.size);
     if (expected_end > file_size) ThrowTruncated(path, expected_end, file_size);
+    if (entry.offset + entry.size > payload_end)
+      throw FormatError(path + ": index entry for " + TileName(t, n_tiles) +
+                        " is corrupted (offset " + std::to_string(entry.offset) + ", size " +
+                        std::to_string(entry.size) + " reaches into the metadata at " +
+                        std::to_string(payload_end) + ")" + kRebuildHint);
     payload_bytes += entry.size;  // each size <= file_size (just checked): no overflow
-    if (payload_bytes > file_size - payload_offset)
+    if (payload_bytes > payload_end - payload_offset)
       throw FormatError(path + ": index entry for " + TileName(t, n_tiles) +
                         " is corrupted (the tiles' sizes add up to more than the " +
-                        std::to_string(file_size - payload_offset) + " bytes after the index)" +
+                        std::to_string(payload_end - payload_offset) + " bytes " +
+                        (h.version == 1 ? "after the index" : "before the metadata") + ")" +
                         kRebuildHint);
     const uint64_t variants = std::min<uint64_t>(kTileVariants, n_variants - t * kTileVariants);
     const uint64_t want_raw = n_samples * ((variants + 3) / 4);  // n_samples < 2^63 (see above)

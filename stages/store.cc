@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "io/atomic_file.h"
+#include "io/dataset.h"
 #include "pipeline/error.h"
 #include "pipeline/progress.h"
 #include "stages/ingest_sinks.h"
@@ -34,6 +35,8 @@ void StoreSink::Init(RunContext& ctx) {
   store_ = std::make_unique<io::PackedStore>(ctx.samples.ids);
   // Tiles are compressed as they fill, beside the graph; Finalize's Save only writes them.
   store_->CompressInBackground(options_.zstd_level, std::max(ctx.threads, 1), keep_store_);
+  // Only files wanted: each compressed tile goes to store.snpf's temp file as it is done.
+  if (!keep_store_) store_->StreamTo(StorePath(ctx.output_dir));
   // Cells (partition x class) of fewer than 256 samples: counts fit a byte, held as bytes.
   const bool narrow = ctx.samples.largest_cell() <= UINT8_MAX;
   counts_ = std::make_unique<GenotypeCounts>(ctx.samples.folds, ctx.samples.num_classes(), narrow);

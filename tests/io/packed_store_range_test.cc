@@ -14,9 +14,6 @@ namespace {
 using snpflow::testing::ReadFile;
 using snpflow::testing::TempDir;
 
-constexpr size_t kHeaderBytes = 40;  // docs/store-format.md
-constexpr size_t kMetaHeaderBytes = 20;
-constexpr size_t kIndexEntryBytes = 28;
 
 SiteInfo Site(size_t j) {
   return SiteInfo{"chr" + std::to_string(1 + j % 22), static_cast<int64_t>(1000 + 17 * j),
@@ -64,21 +61,13 @@ void ExpectSlice(const PackedStore& part, const PackedStore& whole, size_t begin
   }
 }
 
-uint64_t ReadU64(const std::string& bytes, size_t at) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[at + i]);
-  return v;
-}
-
 /// Flip a byte in the middle of tile `t`'s compressed bytes.
 void CorruptTile(const std::string& path, size_t t) {
-  const std::string bytes = ReadFile(path);
-  const uint64_t meta_size = ReadU64(bytes, kHeaderBytes);
-  const size_t entry = kHeaderBytes + kMetaHeaderBytes + meta_size + t * kIndexEntryBytes;
-  const uint64_t offset = ReadU64(bytes, entry), size = ReadU64(bytes, entry + 8);
+  const auto layout = snpflow::testing::ReadStoreLayout(path);
+  const auto [offset, size] = layout.Tile(t);
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
   f.seekp(static_cast<std::streamoff>(offset + size / 2));
-  f.put(static_cast<char>(bytes[offset + size / 2] ^ 0x5a));
+  f.put(static_cast<char>(layout.bytes[offset + size / 2] ^ 0x5a));
 }
 
 TEST(PackedStoreRange, EqualsLoadThenSlice) {

@@ -19,10 +19,6 @@ namespace {
 using snpflow::testing::ReadFile;
 using snpflow::testing::TempDir;
 
-// File layout offsets (docs/store-format.md).
-constexpr size_t kHeaderBytes = 40;
-constexpr size_t kMetaHeaderBytes = 20;
-constexpr size_t kIndexEntryBytes = 28;
 
 std::vector<std::string> SampleIds(size_t n) {
   std::vector<std::string> ids;
@@ -86,14 +82,6 @@ uint64_t ReadU64(const std::string& bytes, size_t at) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(bytes[at + i]);
   return v;
-}
-
-/// (offset, compressed size) of tile `t` from the file's index.
-std::pair<uint64_t, uint64_t> TileExtent(const std::string& path, size_t t) {
-  const std::string bytes = ReadFile(path);
-  const uint64_t meta_size = ReadU64(bytes, kHeaderBytes);
-  const size_t entry = kHeaderBytes + kMetaHeaderBytes + meta_size + t * kIndexEntryBytes;
-  return {ReadU64(bytes, entry), ReadU64(bytes, entry + 8)};
 }
 
 template <class E>
@@ -198,7 +186,7 @@ TEST(PackedStore, FlippedTileByteNamesTheTile) {
   const std::string path = dir / "store.snpf";
   auto codes = RandomCodes(20, 2500, 5);
   Build(20, 2500, codes).Save(path);
-  auto [offset, size] = TileExtent(path, 1);
+  auto [offset, size] = snpflow::testing::ReadStoreLayout(path).Tile(1);
   Corrupt(path, offset + size / 2);
   const std::string msg = LoadError<FormatError>(path);
   EXPECT_NE(msg.find(path + ": tile 1 of 3"), std::string::npos) << msg;
@@ -211,7 +199,7 @@ TEST(PackedStore, CorruptedMetadataIsReported) {
   const std::string path = dir / "store.snpf";
   auto codes = RandomCodes(20, 100, 5);
   Build(20, 100, codes).Save(path);
-  Corrupt(path, kHeaderBytes + kMetaHeaderBytes + 5);
+  Corrupt(path, snpflow::testing::ReadStoreLayout(path).meta_offset + 5);
   const std::string msg = LoadError<FormatError>(path);
   EXPECT_NE(msg.find("metadata"), std::string::npos) << msg;
   EXPECT_NE(msg.find("checksum mismatch"), std::string::npos) << msg;
@@ -247,7 +235,7 @@ TEST(PackedStore, BadMagicAndNewerVersion) {
   bytes[8] = 7;  // format version, little-endian u32
   snpflow::io::WriteFileAtomic(path, bytes);
   const std::string msg = LoadError<FormatError>(path);
-  EXPECT_NE(msg.find(path + ": format version 7 is newer than this snpflow (1)"), std::string::npos)
+  EXPECT_NE(msg.find(path + ": format version 7 is newer than this snpflow (2)"), std::string::npos)
       << msg;
 }
 
@@ -399,6 +387,159 @@ TEST(PackedStoreTest, BackgroundCompressionWritesTheSameFile) {
   const uint8_t two[2] = {0, 1};
   late.AppendVariant(Site(0), two);
   EXPECT_THROW(late.CompressInBackground(3, 1), Error);
+}
+
+// The names in `dir`, sorted.
+std::vector<std::string> Names(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(PackedStoreTest, StreamedStoreWritesTheSameFileWhileBuilt) {
+  TempDir dir;
+  const size_t n_samples = 37, n_variants = 5 * PackedStore::kTileVariants + 77;
+  const std::vector<uint8_t> codes = RandomCodes(n_samples, n_variants, 9);
+  Build(n_samples, n_variants, codes).Save(dir / "plain.snpf", 3);
+  for (int threads : {1, 2}) {
+    const std::string path = dir / ("streamed" + std::to_string(threads) + ".snpf");
+    PackedStore streamed(SampleIds(n_samples));
+    streamed.CompressInBackground(3, threads, /*keep_raw=*/false);
+    streamed.StreamTo(path);
+    for (size_t v = 0; v < n_variants;) {
+      const size_t count = std::min<size_t>(n_variants - v, 1 + (v * 13) % 900);
+      AppendRun(streamed, codes, n_samples, v, count);
+      v += count;
+    }
+    // The file is open beside its final name before Save (how full it is depends on timing).
+    size_t temps = 0;
+    for (const auto& name : Names(dir.path())) temps += name.find("snpflow-tmp") != std::string::npos;
+    EXPECT_EQ(temps, 1u) << threads;
+    streamed.Finish();
+    EXPECT_THROW(streamed.Save(dir / "elsewhere.snpf", 3), Error);
+    streamed.Save(path, 3);
+    EXPECT_EQ(ReadFile(path), ReadFile(dir / "plain.snpf")) << threads;
+    ExpectCodes(PackedStore::Load(path), n_samples, n_variants, codes);
+    // Its tiles are gone: a second Save cannot write them.
+    EXPECT_THROW(streamed.Save(dir / "again.snpf", 3), Error);
+  }
+  EXPECT_EQ(Names(dir.path()),
+            (std::vector<std::string>{"plain.snpf", "streamed1.snpf", "streamed2.snpf"}));
+  {  // Dropped unsaved (an ingest that fails): no file is left.
+    PackedStore dropped(SampleIds(n_samples));
+    dropped.CompressInBackground(3, 2, /*keep_raw=*/false);
+    dropped.StreamTo(dir / "dropped.snpf");
+    AppendRun(dropped, codes, n_samples, 0, 3000);
+  }
+  EXPECT_EQ(Names(dir.path()).size(), 3u);
+  PackedStore kept(SampleIds(2));
+  kept.CompressInBackground(3, 1);
+  EXPECT_THROW(kept.StreamTo(dir / "kept.snpf"), Error);  // only a store that releases its tiles
+}
+
+// Rewrite a version-2 file in the version-1 layout (docs/store-format.md): header, metadata,
+// index, tiles.
+std::string AsVersion1(const std::string& path) {
+  const auto layout = snpflow::testing::ReadStoreLayout(path);
+  const std::string& v2 = layout.bytes;
+  const uint64_t n_tiles = ReadU64(v2, 32);
+  auto put64 = [](std::string& out, size_t at, uint64_t v) {
+    for (int i = 0; i < 8; ++i) out[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  std::string v1 = v2.substr(0, 60);
+  v1[8] = 1;
+  v1 += v2.substr(layout.meta_offset, layout.meta_size);
+  const size_t index_at = v1.size();
+  v1 += v2.substr(layout.index_offset, 28 * n_tiles);
+  for (uint64_t t = 0; t < n_tiles; ++t) {
+    const auto [offset, size] = layout.Tile(t);
+    put64(v1, index_at + 28 * t, v1.size());
+    v1 += v2.substr(offset, size);
+  }
+  return v1;
+}
+
+TEST(PackedStore, ReadsFormatVersion1) {
+  TempDir dir;
+  const size_t n_samples = 21, n_variants = 2 * PackedStore::kTileVariants + 301;
+  const std::vector<uint8_t> codes = RandomCodes(n_samples, n_variants, 4);
+  const PackedStore store = Build(n_samples, n_variants, codes);
+  store.Save(dir / "v2.snpf");
+  const auto v2 = snpflow::testing::ReadStoreLayout(dir / "v2.snpf");
+  EXPECT_EQ(v2.version, 2u);
+  EXPECT_EQ(v2.Tile(0).first, 68u);  // the tiles follow the header
+  EXPECT_EQ(v2.index_offset + 28 * 3, v2.bytes.size());  // the index ends the file
+  snpflow::io::WriteFileAtomic(dir / "v1.snpf", AsVersion1(dir / "v2.snpf"));
+  const PackedStore v1 = PackedStore::Load(dir / "v1.snpf");
+  EXPECT_EQ(v1.sample_ids(), store.sample_ids());
+  ASSERT_EQ(v1.sites().size(), n_variants);
+  EXPECT_EQ(v1.sites().back().pos, store.sites().back().pos);
+  ExpectCodes(v1, n_samples, n_variants, codes);
+  const PackedStore part = PackedStore::LoadVariantRange(dir / "v1.snpf", 1000, 2100);
+  for (size_t j = 0; j < 1100; ++j) ASSERT_EQ(part.code(5, j), codes[(1000 + j) * n_samples + 5]);
+  // A version-1 file's damage is still found: a flipped byte in its last tile.
+  std::string bytes = ReadFile(dir / "v1.snpf");
+  bytes[bytes.size() - 10] ^= 0x5a;
+  snpflow::io::WriteFileAtomic(dir / "v1.snpf", bytes);
+  EXPECT_NE(LoadError<FormatError>(dir / "v1.snpf").find("tile 2 of 3"), std::string::npos);
+}
+
+// The Python reader in docs/store-format.md, run on a version-2 file and its version-1 twin,
+// gives the samples, sites and codes the C++ reader gives.
+TEST(PackedStore, TheDocumentedPythonReaderReadsBothVersions) {
+  const char* python = "/usr/bin/python3";
+  if (snpflow::testing::RunShell(std::string(python) + " -c 'import numpy, zstandard'")
+          .exit_code != 0)
+    GTEST_SKIP() << "needs python3-numpy and python3-zstandard (scripts/install-deps.sh)";
+  TempDir dir;
+  const size_t n_samples = 11, n_variants = PackedStore::kTileVariants + 50;
+  const std::vector<uint8_t> codes = RandomCodes(n_samples, n_variants, 8);
+  Build(n_samples, n_variants, codes).Save(dir / "v2.snpf");
+  snpflow::io::WriteFileAtomic(dir / "v1.snpf", AsVersion1(dir / "v2.snpf"));
+  const std::string doc = ReadFile(snpflow::testing::SourceDir() + "/docs/store-format.md");
+  const size_t begin = doc.find("```python\n"), end = doc.find("```", begin + 10);
+  ASSERT_NE(begin, std::string::npos);
+  std::string script = doc.substr(begin + 10, end - begin - 10);
+  script +=
+      "import sys\n"
+      "for path in sys.argv[1:]:\n"
+      "    samples, sites, codes = read_store(path)\n"
+      "    print(','.join(samples), len(sites), '|'.join(sites[-1]),\n"
+      "          ''.join(str(c) for c in codes.T.ravel()))\n";
+  snpflow::io::WriteFileAtomic(dir / "read_store.py", script);
+  const auto run = snpflow::testing::RunShell(std::string(python) + " " + dir / "read_store.py" +
+                                              " " + dir / "v2.snpf" + " " + dir / "v1.snpf");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const SiteInfo last = Site(n_variants - 1);
+  std::string want;
+  for (size_t i = 0; i < n_samples; ++i) want += (i ? "," : "") + SampleIds(n_samples)[i];
+  want += " " + std::to_string(n_variants) + " " + last.chrom + "|" + std::to_string(last.pos) +
+          "|" + (last.id.empty() ? "." : last.id) + "|" + last.ref + "|" + last.alt + " ";
+  for (uint8_t c : codes) want += static_cast<char>('0' + c);  // variant-major, as codes.T
+  EXPECT_EQ(run.out, want + "\n" + want + "\n");
+}
+
+TEST(PackedStore, MetadataOffsetOutsideTheFileIsAnError) {
+  TempDir dir;
+  const std::string path = dir / "store.snpf";
+  Build(5, 2000, RandomCodes(5, 2000, 2)).Save(path);
+  std::string bytes = ReadFile(path);
+  for (uint64_t bad : {uint64_t{12}, uint64_t{bytes.size() + 1}, ~uint64_t{0}}) {
+    std::string damaged = bytes;
+    for (int i = 0; i < 8; ++i) damaged[60 + i] = static_cast<char>((bad >> (8 * i)) & 0xff);
+    snpflow::io::WriteFileAtomic(path, damaged);
+    const std::string msg = LoadError<FormatError>(path);
+    EXPECT_NE(msg.find(bad == 12 ? "meta_offset = 12 cannot be right" : "truncated"),
+              std::string::npos) << msg;
+  }
+  // The metadata moved into the tiles' bytes: the index entries overlap it or the checksum fails.
+  std::string damaged = bytes;
+  const uint64_t moved = snpflow::testing::ReadStoreLayout(path).Tile(1).first;
+  for (int i = 0; i < 8; ++i) damaged[60 + i] = static_cast<char>((moved >> (8 * i)) & 0xff);
+  snpflow::io::WriteFileAtomic(path, damaged);
+  EXPECT_THROW(PackedStore::Load(path), FormatError);
 }
 
 }  // namespace
