@@ -84,24 +84,22 @@ void CheckDataset(const Dataset& data, const std::string& who) {
   }
 }
 
-void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
-                    const std::string& dir, int zstd_level) {
-  // Independent files: written at once (Save compresses the tiles its background tasks have not
-  // reached and writes each as it is done).
-  auto store_saved = std::async(std::launch::async,
-                                [&] { store.Save(StorePath(dir), zstd_level); });
-  auto variants_written = std::async(std::launch::async, [&] {
-    WriteVariantTable(store.sites(), counts, dir + "/variants.tsv");
-  });
+namespace {
+
+// Run `jobs` at once (the first in this thread), wait for all, then rethrow the first job's error
+// in the order given.
+void RunAll(const std::vector<std::function<void()>>& jobs) {
+  std::vector<std::future<void>> running;
+  for (size_t i = 1; i < jobs.size(); ++i) running.push_back(std::async(std::launch::async, jobs[i]));
   std::exception_ptr error;
   try {
-    WriteCounts(counts, dir + "/counts.npy");
+    if (!jobs.empty()) jobs[0]();
   } catch (...) {
     error = std::current_exception();
   }
-  for (auto* done : {&store_saved, &variants_written}) {
+  for (auto& job : running) {
     try {
-      done->get();
+      job.get();
     } catch (...) {
       if (!error) error = std::current_exception();
     }
@@ -109,46 +107,81 @@ void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
   if (error) std::rethrow_exception(error);
 }
 
-void WriteVariantTable(const std::vector<SiteInfo>& sites, const GenotypeCounts& counts,
-                       const std::string& path) {
-  AtomicFile file(path);
-  constexpr size_t kFlushBytes = size_t{1} << 20;
-  std::string buffer = "chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n";
-  buffer.reserve(kFlushBytes + 4096);
+}  // namespace
+
+void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
+                    const std::string& dir, int zstd_level) {
+  // Independent files: written at once (Save compresses the tiles its background tasks have not
+  // reached and writes each as it is done).
+  RunAll({[&] { WriteCounts(counts, dir + "/counts.npy"); },
+          [&] { store.Save(StorePath(dir), zstd_level); },
+          [&] { WriteVariantTable(store.sites(), counts, dir + "/variants.tsv"); }});
+}
+
+void CommitStreamedDataFiles(const PackedStore& store, CountsNpyStream& counts,
+                             VariantTableWriter& variants, const std::string& dir,
+                             int zstd_level) {
+  RunAll({[&] { store.Save(StorePath(dir), zstd_level); },
+          [&] {
+            counts.Commit();
+            variants.Commit();
+          }});
+}
+
+namespace {
+constexpr size_t kVariantTableFlushBytes = size_t{1} << 20;
+}  // namespace
+
+VariantTableWriter::VariantTableWriter(const std::string& path) : file_(path) {
+  buffer_ = "chrom\tpos\tid\tref\talt\tmaf\tmissing_rate\n";
+  buffer_.reserve(kVariantTableFlushBytes + 4096);
+}
+
+void VariantTableWriter::Add(const SiteInfo& site, const uint64_t g[4]) {
   char number[32];  // an int64 or a %.6g double: at most 20 and 13 characters
   // `value` as printf's "%.6g" writes it: to_chars with a precision is specified to match it.
   const auto append_g6 = [&](double value) {
     const auto r = std::to_chars(number, number + sizeof number, value,
                                  std::chars_format::general, 6);
-    buffer.append(number, r.ptr);
+    buffer_.append(number, r.ptr);
   };
+  const uint64_t called = g[0] + g[1] + g[2], total = called + g[3];
+  const double af = called ? (g[1] + 2.0 * g[2]) / (2.0 * called) : 0.0;
+  buffer_ += site.chrom;
+  buffer_ += '\t';
+  buffer_.append(number, std::to_chars(number, number + sizeof number, site.pos).ptr);
+  buffer_ += '\t';
+  buffer_ += site.id.empty() ? std::string_view(".") : std::string_view(site.id);
+  buffer_ += '\t';
+  buffer_ += site.ref;
+  buffer_ += '\t';
+  buffer_ += site.alt;
+  buffer_ += '\t';
+  append_g6(std::min(af, 1.0 - af));
+  buffer_ += '\t';
+  append_g6(total ? static_cast<double>(g[3]) / static_cast<double>(total) : 0.0);
+  buffer_ += '\n';
+  if (buffer_.size() >= kVariantTableFlushBytes) {
+    file_.Write(buffer_);
+    buffer_.clear();
+  }
+}
+
+void VariantTableWriter::Commit() {
+  file_.Write(buffer_);
+  buffer_.clear();
+  file_.Commit();
+}
+
+void WriteVariantTable(const std::vector<SiteInfo>& sites, const GenotypeCounts& counts,
+                       const std::string& path) {
+  VariantTableWriter table(path);
   for (size_t j = 0; j < sites.size(); ++j) {
     uint64_t g[4];
     counts.Totals(j, g);
-    const uint64_t called = g[0] + g[1] + g[2], total = called + g[3];
-    const double af = called ? (g[1] + 2.0 * g[2]) / (2.0 * called) : 0.0;
-    const SiteInfo& site = sites[j];
-    buffer += site.chrom;
-    buffer += '\t';
-    buffer.append(number, std::to_chars(number, number + sizeof number, site.pos).ptr);
-    buffer += '\t';
-    buffer += site.id.empty() ? std::string_view(".") : std::string_view(site.id);
-    buffer += '\t';
-    buffer += site.ref;
-    buffer += '\t';
-    buffer += site.alt;
-    buffer += '\t';
-    append_g6(std::min(af, 1.0 - af));
-    buffer += '\t';
-    append_g6(total ? static_cast<double>(g[3]) / static_cast<double>(total) : 0.0);
-    buffer += '\n';
-    if (buffer.size() >= kFlushBytes) {
-      file.Write(buffer);
-      buffer.clear();
-    }
+    table.Add(sites[j], g);
   }
-  file.Write(buffer);
-  file.Commit();
+  table.Commit();
 }
 
 std::vector<SiteInfo> ReadVariantTable(const std::string& path) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/atomic_file.h"
 #include "io/genotype_counts.h"
 #include "io/packed_store.h"
 #include "pipeline/run_context.h"
@@ -70,8 +71,23 @@ void CheckDataset(const Dataset& data, const std::string& who);
 /// Write samples.tsv (sample, label, partition) and classes.txt atomically into `dir`.
 void WriteSampleTable(const SampleTable& samples, const std::string& dir);
 
-/// Write variants.tsv to `path` atomically: chrom, pos, id, ref, alt, maf, missing_rate, with
-/// maf and missing rate over all samples from `counts` (row j describes sites[j]).
+/// Writes variants.tsv line by line as the variants arrive: chrom, pos, id, ref, alt, maf,
+/// missing_rate, with maf and missing rate over all samples; atomic (AtomicFile).
+class VariantTableWriter {
+ public:
+  explicit VariantTableWriter(const std::string& path);
+  /// Add a site; `totals`: its genotype counts 0, 1, 2, missing over all samples.
+  void Add(const SiteInfo& site, const uint64_t totals[4]);
+  /// Write what is buffered and rename into place.
+  void Commit();
+
+ private:
+  AtomicFile file_;
+  std::string buffer_;
+};
+
+/// Write variants.tsv to `path` atomically (VariantTableWriter), with the totals of `counts` (row j
+/// describes sites[j]).
 void WriteVariantTable(const std::vector<SiteInfo>& sites, const GenotypeCounts& counts,
                        const std::string& path);
 /// The store file of the ingest directory `dir`.
@@ -84,6 +100,10 @@ inline std::string StorePath(const std::string& dir) { return dir + "/store.snpf
 /// variants.tsv (the first of them that failed) is thrown.
 void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
                     const std::string& dir, int zstd_level);
+/// Complete an ingest's three data files written while the graph ran, at once: the store streaming
+/// to StorePath(dir) (finished), then `counts` and `variants`; errors as WriteDataFiles.
+void CommitStreamedDataFiles(const PackedStore& store, CountsNpyStream& counts,
+                             VariantTableWriter& variants, const std::string& dir, int zstd_level);
 /// Read the site columns (chrom, pos, id, ref, alt) of a variants.tsv; throws InputError or
 /// FormatError naming the file and line.
 std::vector<SiteInfo> ReadVariantTable(const std::string& path);

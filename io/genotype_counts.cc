@@ -73,7 +73,7 @@ namespace {
 // loop vectorizes; each lane takes at most kLaneRows values before it is folded into the uint64
 // totals, so none wraps.
 template <class T>
-void RowTotals(const T* c, size_t n, uint64_t totals[4]) {
+void TotalsOf(const T* c, size_t n, uint64_t totals[4]) {
   constexpr size_t kLanes = 16;
   constexpr size_t kLaneRows = size_t{1} << 16;
   totals[0] = totals[1] = totals[2] = totals[3] = 0;
@@ -91,7 +91,52 @@ void RowTotals(const T* c, size_t n, uint64_t totals[4]) {
 }  // namespace
 
 void GenotypeCounts::Totals(size_t snp, uint64_t totals[4]) const {
-  Visit(snp, [&](const auto* row) { RowTotals(row, stride(), totals); });
+  Visit(snp, [&](const auto* row) { TotalsOf(row, stride(), totals); });
+}
+
+void RowTotals(const uint16_t* row, size_t n, uint64_t totals[4]) { TotalsOf(row, n, totals); }
+
+struct CountsNpyStream::Impl {
+  Impl(const std::string& path, int folds, size_t classes, bool narrow)
+      : stride(static_cast<size_t>(folds) * classes * 4),
+        narrow(narrow),
+        writer(path, narrow ? "|u1" : "<u2",
+               {NpyWriter::kOpenFirstAxis, static_cast<uint64_t>(folds), classes, 4}) {}
+  size_t stride;
+  bool narrow;
+  NpyWriter writer;
+  std::vector<uint8_t> buffer;  // rows not yet written (bytes as the file holds them)
+  void Flush() {
+    writer.Write(buffer.data(), buffer.size());
+    buffer.clear();
+  }
+};
+
+CountsNpyStream::CountsNpyStream(const std::string& path, int folds, size_t classes, bool narrow)
+    : impl_(std::make_unique<Impl>(path, folds, classes, narrow)) {}
+CountsNpyStream::~CountsNpyStream() = default;
+
+void CountsNpyStream::Add(const uint16_t* row) {
+  Impl& m = *impl_;
+  const size_t at = m.buffer.size();
+  if (m.narrow) {
+    m.buffer.resize(at + m.stride);
+    if (!Narrow(row, m.stride, m.buffer.data() + at)) {
+      m.buffer.resize(at);
+      throw Error("counts.npy: a count exceeds 255 in a table of cells under 256 samples "
+                  "(internal error; please report it)");
+    }
+  } else {
+    const auto* bytes = reinterpret_cast<const uint8_t*>(row);
+    m.buffer.insert(m.buffer.end(), bytes, bytes + m.stride * sizeof(uint16_t));
+  }
+  constexpr size_t kFlushBytes = size_t{1} << 20;
+  if (m.buffer.size() >= kFlushBytes) m.Flush();
+}
+
+void CountsNpyStream::Commit() {
+  impl_->Flush();
+  impl_->writer.Commit();
 }
 
 std::string CountsDtype(const GenotypeCounts& counts) {

@@ -3,6 +3,7 @@
 /// genotype{0,1,2,missing}. Every fold's train-only statistics are sums over its partitions.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,27 @@ class GenotypeCounts {
 /// Return the dtype counts.npy is written with: "|u1" for a narrow table, or when every partition x
 /// class cell holds fewer than 256 samples (so every count fits a byte), else "<u2".
 std::string CountsDtype(const GenotypeCounts& counts);
+
+/// Set totals[g] to the count of genotype g (0, 1, 2, missing) summed over one SNP's `n`
+/// counters (a row of stride() counters: partition, class, genotype).
+void RowTotals(const uint16_t* row, size_t n, uint64_t totals[4]);
+
+/// Writes counts.npy row by row as the SNPs arrive, never holding the table: the same file as
+/// WriteCounts of a table built with the same `narrow` (whose dtype follows from it, as the cell
+/// sizes decide both), the row count set in the header at Commit.
+class CountsNpyStream {
+ public:
+  CountsNpyStream(const std::string& path, int folds, size_t classes, bool narrow);
+  ~CountsNpyStream();
+  /// Append one SNP's folds * classes * 4 counters. A narrow stream refuses a count above 255.
+  void Add(const uint16_t* row);
+  /// Write the rows still buffered, set the header's row count and rename into place.
+  void Commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Write `counts` to `path` atomically as a .npy of shape (SNPs, folds, classes, 4) and dtype
 /// CountsDtype(). Per-fold statistics and embeddings are not written: they derive from the counts

@@ -56,13 +56,15 @@ std::string ShapeText(const std::vector<uint64_t>& shape) {
 }
 
 /// The full format-1.0 preamble: magic, version, header length, padded dict ending in '\n'.
+/// `min_total`: pad to at least this many bytes (a header rewritten in place keeps its size).
 std::string NpyHeader(const std::string& dtype, const std::vector<uint64_t>& shape,
-                      const std::string& path) {
+                      const std::string& path, size_t min_total = 0) {
   std::string dict =
       "{'descr': '" + dtype + "', 'fortran_order': False, 'shape': " + ShapeText(shape) + ", }";
   const size_t preamble = sizeof(kNpyMagic) + 2 + 2;
   size_t total = preamble + dict.size() + 1;
   total = (total + kHeaderAlign - 1) / kHeaderAlign * kHeaderAlign;
+  total = std::max(total, min_total);
   const size_t header_len = total - preamble;
   if (header_len > 0xffff)
     throw Error("cannot write '" + path + "': the .npy header for shape " + ShapeText(shape) +
@@ -86,8 +88,18 @@ struct NpyWriter::Impl {
     if (itemsize == 0)
       throw Error("cannot write '" + path + "': unsupported dtype '" + dtype +
                   "' (use e.g. '|u1', '<u2', '<i8', '<f4')");
-    if (!ByteCount(shape, itemsize, &expected))
+    open_axis = !shape.empty() && shape[0] == kOpenFirstAxis;
+    if (open_axis && zstd)
+      throw Error("cannot write '" + path + "': an open first axis needs a plain .npy");
+    std::vector<uint64_t> row_shape = shape;
+    if (open_axis) row_shape[0] = 1;
+    if (!ByteCount(row_shape, itemsize, &expected))
       throw Error("cannot write '" + path + "': shape " + ShapeText(shape) + " is too large");
+    if (open_axis) {
+      row_bytes = expected;
+      expected = UINT64_MAX;
+    }
+    // An open axis is written as its largest value, so the final header fits the same bytes.
     header = NpyHeader(dtype, shape, path);
     file = std::make_unique<AtomicFile>(path);
     if (zstd) {
@@ -124,7 +136,9 @@ struct NpyWriter::Impl {
 
   std::string path, dtype;
   std::vector<uint64_t> shape;
-  uint64_t expected = 0;  // data bytes
+  bool open_axis = false;  // shape[0] is kOpenFirstAxis
+  uint64_t row_bytes = 0;  // open_axis: bytes of one row (shape[0] == 1)
+  uint64_t expected = 0;  // data bytes (open_axis: UINT64_MAX)
   uint64_t written = 0;
   std::string header;
   std::unique_ptr<AtomicFile> file;
@@ -153,6 +167,17 @@ void NpyWriter::Write(const void* data, size_t bytes) {
 void NpyWriter::Commit() {
   Impl& m = *impl_;
   if (m.committed) return;
+  if (m.open_axis) {
+    if (m.row_bytes != 0 && m.written % m.row_bytes != 0)
+      throw Error("cannot write '" + m.path + "': " + std::to_string(m.written) +
+                  " data bytes are not whole rows of " + std::to_string(m.row_bytes));
+    m.shape[0] = m.row_bytes == 0 ? 0 : m.written / m.row_bytes;
+    const std::string header = NpyHeader(m.dtype, m.shape, m.path, m.header.size());
+    if (header.size() != m.header.size() || std::fseek(m.file->file(), 0, SEEK_SET) != 0)
+      throw Error("cannot write '" + m.path + "': could not rewrite the .npy header");
+    m.file->Write(header);
+    m.expected = m.written;
+  }
   if (m.written != m.expected)
     throw Error("cannot write '" + m.path + "': got " + std::to_string(m.written) +
                 " data bytes, shape " + ShapeText(m.shape) + " x " + m.dtype + " needs " +

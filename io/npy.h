@@ -13,13 +13,17 @@ namespace snpflow::io {
 /// Streams one C-order array to `path`; the header is written first, then rows via Write().
 class NpyWriter {
  public:
+  /// shape[0] == kOpenFirstAxis: the number of rows is what Write() gives, set in the header by
+  /// Commit() (plain .npy only: the header is rewritten in place).
+  static constexpr uint64_t kOpenFirstAxis = UINT64_MAX;
   /// `compress_zstd`: write a zstd stream of the whole .npy (file name should end in .npy.zst).
   NpyWriter(std::string path, std::string dtype, std::vector<uint64_t> shape,
             bool compress_zstd = false);
   ~NpyWriter();
   /// Append raw little-endian element bytes, in C order.
   void Write(const void* data, size_t bytes);
-  /// Check that exactly prod(shape) elements were written, then rename into place.
+  /// Check that exactly prod(shape) elements (an open first axis: whole rows) were written, then
+  /// rename into place.
   void Commit();
 
  private:

@@ -8,6 +8,10 @@
 #include "stages/fold_stats.h"
 
 namespace snpflow {
+namespace io {
+class CountsNpyStream;
+class VariantTableWriter;
+}  // namespace io
 
 struct CountOptions {
   static constexpr std::string_view kName = "count";
@@ -42,17 +46,22 @@ struct StoreOptions {
 class StoreSink : public BlockSink {
  public:
   explicit StoreSink(const StoreOptions& options);
+  ~StoreSink() override;
   void Init(RunContext& ctx) override;
   bool ordered() const override { return true; }
   void Sink(LocalState& local, const VariantBlock& block) const override;
   void Finalize(RunContext& ctx) override;
 
-  /// false: the caller only wants the files (`snpflow ingest`); each store tile's raw bytes are
-  /// released once compressed and TakeStore's store cannot be read. Call before Init.
+  /// false: the caller only wants the files (`snpflow ingest`): they are written while the graph
+  /// runs (store tiles as they are compressed, counts.npy and variants.tsv row by row), nothing
+  /// is held for the end, and TakeStore / TakeCounts have nothing to give. Call before Init.
   void set_keep_store(bool keep) { keep_store_ = keep; }
   /// Move the results out after Finalize.
   io::PackedStore TakeStore() { return std::move(*store_); }
-  GenotypeCounts TakeCounts() { return std::move(*counts_); }
+  GenotypeCounts TakeCounts() {
+    if (counts_ == nullptr) throw Error("StoreSink::TakeCounts: the counts went to counts.npy");
+    return std::move(*counts_);
+  }
   uint64_t kept() const { return kept_; }
   /// Seconds spent in Sink(), the graph's ordered serial tail (splicing packed rows, counts).
   double tail_seconds() const { return tail_seconds_; }
@@ -65,7 +74,11 @@ class StoreSink : public BlockSink {
   // Sink() is const by the sink contract; as an ordered sink it runs serially, so the state it
   // grows is held through pointers.
   std::unique_ptr<io::PackedStore> store_;
-  std::unique_ptr<GenotypeCounts> counts_;
+  std::unique_ptr<GenotypeCounts> counts_;  // keep_store_ only
+  size_t stride_ = 0;                       // counts per variant
+  // !keep_store_: the files written as the variants arrive.
+  std::unique_ptr<io::CountsNpyStream> counts_file_;
+  std::unique_ptr<io::VariantTableWriter> variants_file_;
   mutable uint64_t kept_ = 0;
   mutable double tail_seconds_ = 0;
   mutable double tail_cpu_seconds_ = 0;

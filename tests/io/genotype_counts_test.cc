@@ -89,6 +89,45 @@ TEST(GenotypeCounts, NarrowTableMatchesAWideOne) {
   EXPECT_THROW(wide.AppendNarrow(reinterpret_cast<const uint8_t*>(row.data())), Error);
 }
 
+// counts.npy written row by row (as `snpflow ingest` does) is the file WriteCounts writes from the
+// whole table, narrow (|u1) and wide (<u2), over several flushes; a count above 255 in a narrow
+// stream is an error and leaves no file.
+TEST(CountsNpyStream, WritesTheFileWriteCountsWrites) {
+  TempDir dir;
+  for (bool narrow : {true, false}) {
+    GenotypeCounts table(/*folds=*/5, /*classes=*/7, narrow);
+    const std::string path = dir / (narrow ? "narrow.npy" : "wide.npy");
+    CountsNpyStream stream(path, 5, 7, narrow);
+    std::mt19937_64 rng(narrow ? 3 : 4);
+    const uint16_t cell = narrow ? 255 : 700;  // samples per cell
+    std::vector<uint16_t> row(table.stride());
+    for (size_t j = 0; j < 5000; ++j) {  // 5000 x 140 counters: more than one 1 MB flush
+      for (size_t k = 0; k < row.size(); k += 4) {
+        row[k] = static_cast<uint16_t>(rng() % (cell + 1));
+        row[k + 1] = static_cast<uint16_t>(rng() % (cell + 1 - row[k]));
+        row[k + 2] = static_cast<uint16_t>(rng() % (cell + 1 - row[k] - row[k + 1]));
+        row[k + 3] = static_cast<uint16_t>(cell - row[k] - row[k + 1] - row[k + 2]);
+      }
+      table.Append(row.data());
+      stream.Add(row.data());
+    }
+    EXPECT_FALSE(std::filesystem::exists(path));  // a temp file until Commit
+    stream.Commit();
+    WriteCounts(table, dir / "whole.npy");
+    EXPECT_EQ(testing::ReadFile(path), testing::ReadFile(dir / "whole.npy")) << narrow;
+    EXPECT_EQ(ReadNpy(path).shape, (std::vector<uint64_t>{5000, 5, 7, 4}));
+    EXPECT_EQ(ReadNpy(path).dtype, narrow ? "|u1" : "<u2");
+  }
+  {
+    CountsNpyStream bad(dir / "bad.npy", 1, 1, /*narrow=*/true);
+    const uint16_t row[4] = {100, 200, 0, 0};
+    bad.Add(row);
+    const uint16_t over[4] = {256, 0, 0, 0};
+    EXPECT_THROW(bad.Add(over), Error);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.npy"));
+}
+
 // More cells than a 32-bit lane can sum at 65535 each: the totals must not wrap.
 TEST(GenotypeCounts, TotalsDoNotWrapOnHugeRows) {
   const size_t classes = (size_t{1} << 18) + 3;

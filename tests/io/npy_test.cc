@@ -107,6 +107,40 @@ TEST(Npy, StreamedRowsEqualOneShotWrite) {
   EXPECT_EQ(ReadFile(dir / "rows.npy"), ReadFile(dir / "whole.npy"));
 }
 
+// An open first axis: the rows written set it at Commit, in a header of the same size (the data
+// does not move), and NumPy reads the result; a partial row or a zstd stream is refused.
+TEST(Npy, OpenFirstAxisIsSetByTheRowsWritten) {
+  TempDir dir;
+  auto data = Iota<uint16_t>(7 * 3 * 2, 5, 11);
+  for (size_t rows : {size_t{0}, size_t{1}, size_t{7}}) {
+    const std::string path = dir / ("open" + std::to_string(rows) + ".npy");
+    NpyWriter open(path, "<u2", {NpyWriter::kOpenFirstAxis, 3, 2});
+    for (size_t r = 0; r < rows; ++r) open.Write(&data[r * 6], 6 * sizeof(uint16_t));
+    open.Commit();
+    WriteNpy(dir / "known.npy", "<u2", {rows, 3, 2}, data.data(), rows * 6 * sizeof(uint16_t));
+    const std::string got = ReadFile(path), want = ReadFile(dir / "known.npy");
+    // The header is padded to the size reserved for a 20-digit axis; the data is the same.
+    const size_t got_header = got.size() - rows * 12, want_header = want.size() - rows * 12;
+    EXPECT_EQ(got.substr(got_header), want.substr(want_header)) << rows;
+    const NpyArray back = ReadNpy(path);
+    EXPECT_EQ(back.shape, (std::vector<uint64_t>{rows, 3, 2})) << rows;
+    EXPECT_EQ(back.data.size(), rows * 12) << rows;
+  }
+  if (PythonHasNumpy()) {
+    auto r = RunShell(std::string(kPython) + " -c \"import numpy as np; a = np.load('" +
+                      dir / "open7.npy" + "'); print(a.shape, a.dtype.str, int(a[6, 2, 1]))\"");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "(7, 3, 2) <u2 " + std::to_string(data[41]) + "\n");
+  }
+  {
+    NpyWriter partial(dir / "partial.npy", "<u2", {NpyWriter::kOpenFirstAxis, 3, 2});
+    partial.Write(data.data(), 5 * sizeof(uint16_t));
+    EXPECT_THROW(partial.Commit(), Error);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "partial.npy"));
+  EXPECT_THROW(NpyWriter(dir / "z.npy.zst", "<u2", {NpyWriter::kOpenFirstAxis, 2}, true), Error);
+}
+
 TEST(Npy, NumpyLoadsWhatWeWrite) {
   if (!PythonHasNumpy()) GTEST_SKIP() << kPython << " has no numpy";
   TempDir dir;

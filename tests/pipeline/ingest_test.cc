@@ -173,6 +173,22 @@ TEST_F(IngestTest, OneAndTwoThreadsGiveByteIdenticalOutputs) {
   }
 }
 
+// A plain ingest writes its files while the graph runs (store tiles as they are compressed,
+// counts.npy and variants.tsv row by row); one that goes on to export keeps the data in memory
+// and writes the files from it at the end. Both give the same bytes.
+TEST_F(IngestTest, StreamedFilesEqualThoseWrittenFromMemory) {
+  TempDir out;
+  for (const char* mode : {"streamed", "kept"}) {
+    const std::string extra = std::string(mode) == "kept" ? " --export" : "";
+    auto r = RunSnpflow("ingest " + Sim("sim.bcf") + " --labels " + Panel() +
+                        " -q --threads 2 --blocks-in-flight 3" + extra + " -o " + out / mode);
+    ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::exists(out / "kept/export"));
+  for (const char* f : {"store.snpf", "counts.npy", "variants.tsv"})
+    EXPECT_EQ(ReadFile(out / "streamed/" + f), ReadFile(out / "kept/" + f)) << f;
+}
+
 TEST_F(IngestTest, RegionsAndSamplesSelectWhatBcftoolsSelects) {
   TempDir out;
   // Samples: every third sample of the panel.
