@@ -198,9 +198,8 @@ bool HasChar(const std::string& s, char a, char b) {
   return s.find(a) != std::string::npos || s.find(b) != std::string::npos;
 }
 
-/// Build the metadata text: sample ids, "#variants", then chrom\tpos\tid\tref\talt lines.
-std::string MetadataText(const std::vector<std::string>& sample_ids,
-                         const std::vector<SiteInfo>& sites, const std::string& path) {
+/// The metadata text's first part: the sample ids, then "#variants" (docs/store-format.md).
+std::string SampleLines(const std::vector<std::string>& sample_ids, const std::string& path) {
   std::string text;
   for (const auto& id : sample_ids) {
     if (id.empty() || HasChar(id, '\n', '\r') || id == kVariantsLine)
@@ -211,24 +210,30 @@ std::string MetadataText(const std::vector<std::string>& sample_ids,
   }
   text += kVariantsLine;
   text += '\n';
-  for (const auto& s : sites) {
-    for (const std::string* f : {&s.chrom, &s.id, &s.ref, &s.alt}) {
+  return text;
+}
+
+/// Append the metadata's chrom\tpos\tid\tref\talt lines of `count` sites to `text`.
+void AppendSiteLines(const SiteInfo* sites, size_t count, const std::string& path,
+                     std::string& text) {
+  char number[24];
+  for (const SiteInfo* s = sites; s != sites + count; ++s) {
+    for (const std::string* f : {&s->chrom, &s->id, &s->ref, &s->alt}) {
       if (HasChar(*f, '\t', '\n') || f->find('\r') != std::string::npos)
-        throw InputError("cannot write store '" + path + "': variant " + s.chrom + ":" +
-                         std::to_string(s.pos) + " has a tab or line break in a field");
+        throw InputError("cannot write store '" + path + "': variant " + s->chrom + ":" +
+                         std::to_string(s->pos) + " has a tab or line break in a field");
     }
-    text += s.chrom;
+    text += s->chrom;
     text += '\t';
-    text += std::to_string(s.pos);
+    text.append(number, std::to_chars(number, number + sizeof number, s->pos).ptr);
     text += '\t';
-    text += s.id;
+    text += s->id;
     text += '\t';
-    text += s.ref;
+    text += s->ref;
     text += '\t';
-    text += s.alt;
+    text += s->alt;
     text += '\n';
   }
-  return text;
 }
 
 /// Split the metadata text back into sample ids and sites, checking the counts from the header.
@@ -608,6 +613,19 @@ void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_
   if (finished_)
     throw Error("PackedStore::AppendVariant called after Finish() (variant " +
                 (count > 0 ? sites[0].chrom + ":" + std::to_string(sites[0].pos) : "") + ")");
+  // The sites first, so that a field the metadata cannot hold leaves the store as it was. A
+  // store streaming to its file keeps their metadata lines instead (Save writes them).
+  if (background_ != nullptr && background_->stream != nullptr) {
+    const size_t size = site_lines_.size();
+    try {
+      AppendSiteLines(sites, count, background_->stream->path(), site_lines_);
+    } catch (...) {
+      site_lines_.resize(size);
+      throw;
+    }
+  } else {
+    sites_.insert(sites_.end(), sites, sites + count);
+  }
   const size_t n = num_samples();
   const size_t row = (count + 3) / 4;
   size_t done = 0;
@@ -637,7 +655,7 @@ void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_
       open_count_ = 0;
     }
   }
-  sites_.insert(sites_.end(), sites, sites + count);
+  n_variants_ += count;
 }
 
 void PackedStore::Finish() {
@@ -738,7 +756,11 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
     }
   }
   CompressContext meta_ctx(zstd_level);
-  const std::string text = MetadataText(sample_ids_, sites_, path);
+  std::string text = SampleLines(sample_ids_, path);
+  if (streamed)
+    text += site_lines_;  // the sites went to these lines as they came
+  else
+    AppendSiteLines(sites_.data(), sites_.size(), path, text);
   std::vector<uint8_t> meta;
   Compress(meta_ctx, reinterpret_cast<const uint8_t*>(text.data()), text.size(), meta, path,
            "the metadata");
@@ -935,6 +957,7 @@ PackedStore PackedStore::LoadRange(const std::string& path, uint64_t begin, uint
   PackedStore store;
   ParseMetadata(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
                 n_samples, n_variants, path, store.sample_ids_, store.sites_, begin, end);
+  store.n_variants_ = store.sites_.size();
   text = std::vector<uint8_t>();  // free it: the tiles are the big allocation
   store.finished_ = true;
   if (begin == end) return store;

@@ -64,10 +64,12 @@ class PackedStore {
   void StreamTo(const std::string& path);
 
   size_t num_samples() const { return sample_ids_.size(); }
-  size_t num_variants() const { return sites_.size(); }
+  size_t num_variants() const { return n_variants_; }
   /// Bytes of one packed row: ceil(num_variants / 4).
   size_t row_bytes() const { return (num_variants() + 3) / 4; }
   const std::vector<std::string>& sample_ids() const { return sample_ids_; }
+  /// The sites, in order; empty for a store that streams to its file (StreamTo), whose sites go
+  /// to the file's metadata as they come.
   const std::vector<SiteInfo>& sites() const { return sites_; }
 
   /// Copy sample `sample`'s packed row (row_bytes() bytes) to `out`. Thread-safe after Finish().
@@ -104,6 +106,8 @@ class PackedStore {
 
   std::vector<std::string> sample_ids_;
   std::vector<SiteInfo> sites_;
+  size_t n_variants_ = 0;
+  std::string site_lines_;  // StreamTo: the metadata's variant lines so far
   /// tiles_[t] holds num_samples() x tile_bytes(t) bytes, sample-major (empty once released:
   /// CompressInBackground with keep_raw false).
   std::vector<std::vector<uint8_t>> tiles_;

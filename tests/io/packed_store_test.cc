@@ -432,6 +432,21 @@ TEST(PackedStoreTest, StreamedStoreWritesTheSameFileWhileBuilt) {
     dropped.CompressInBackground(3, 2, /*keep_raw=*/false);
     dropped.StreamTo(dir / "dropped.snpf");
     AppendRun(dropped, codes, n_samples, 0, 3000);
+    // Its sites went to metadata lines: a field those cannot hold fails at once, changing nothing.
+    EXPECT_TRUE(dropped.sites().empty());
+    SiteInfo tab = Site(3000);
+    tab.id = "rs1\trs2";
+    std::vector<uint8_t> packed;
+    const uint8_t* one = &codes[0];
+    PackedStore::PackCodes(&one, 1, n_samples, packed);
+    try {
+      dropped.AppendPacked(&tab, 1, packed.data());
+      ADD_FAILURE() << "a tab in a site field was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("has a tab or line break in a field"),
+                std::string::npos) << e.what();
+    }
+    EXPECT_EQ(dropped.num_variants(), 3000u);
   }
   EXPECT_EQ(Names(dir.path()).size(), 3u);
   PackedStore kept(SampleIds(2));
