@@ -33,6 +33,13 @@ T LoadUnaligned(const uint8_t* p) {
 GtDecodeResult DecodeBcfGt(const uint8_t* p, int value_bytes, int width, size_t n_samples,
                            int n_allele, HaploidRule haploid, uint8_t* codes);
 
+/// DecodeBcfGt with the vectorized path of every x86-64 CPU (SSE2) even where DecodeBcfGt takes
+/// the AVX2 one: tests hold both to the reference.
+GtDecodeResult DecodeBcfGtBaseline(const uint8_t* p, int value_bytes, int width, size_t n_samples,
+                                   int n_allele, HaploidRule haploid, uint8_t* codes);
+/// True when DecodeBcfGt takes the AVX2 path on this CPU.
+bool DecodeBcfGtUsesAvx2();
+
 /// The same, one value at a time with no fast path: the reference DecodeBcfGt is tested against.
 GtDecodeResult DecodeBcfGtReference(const uint8_t* p, int value_bytes, int width,
                                     size_t n_samples, int n_allele, HaploidRule haploid,
