@@ -529,10 +529,12 @@ namespace {
 
 // PackCodes for samples [i_begin, i_end) x groups of 4 variants [g_begin, g_end), a run of
 // samples at a time: the run's output rows stay in L1 while each variant is read once.
-void PackRange(const uint8_t* const* variants, size_t count, size_t i_begin, size_t i_end,
-               size_t g_begin, size_t g_end, size_t row, uint8_t* out) {
+// Returns the OR of every code read.
+uint8_t PackRange(const uint8_t* const* variants, size_t count, size_t i_begin, size_t i_end,
+                  size_t g_begin, size_t g_end, size_t row, uint8_t* out) {
   constexpr size_t kRun = 64;
   uint8_t byte[kRun];
+  uint8_t seen = 0;
   static const uint8_t kZeros[kRun] = {};
   for (size_t i0 = i_begin; i0 < i_end; i0 += kRun) {
     const size_t m = std::min(kRun, i_end - i0);
@@ -540,12 +542,15 @@ void PackRange(const uint8_t* const* variants, size_t count, size_t i_begin, siz
       const uint8_t* c[4];
       for (size_t k = 0; k < 4; ++k)
         c[k] = 4 * g + k < count ? variants[4 * g + k] + i0 : kZeros;
-      for (size_t i = 0; i < m; ++i)
+      for (size_t i = 0; i < m; ++i) {
         byte[i] = static_cast<uint8_t>(c[0][i] | (c[1][i] << 2) | (c[2][i] << 4) | (c[3][i] << 6));
+        seen |= c[0][i] | c[1][i] | c[2][i] | c[3][i];
+      }
       uint8_t* dst = out + i0 * row + g;
       for (size_t i = 0; i < m; ++i) dst[i * row] = byte[i];
     }
   }
+  return seen;
 }
 
 #if defined(__SSE2__)
@@ -553,14 +558,17 @@ void PackRange(const uint8_t* const* variants, size_t count, size_t i_begin, siz
 // vector each, then a 16 x 16 byte transpose (four rounds of interleaving rows i and i + 8), so
 // that each sample's 16 bytes are stored at once. `c` holds the 64 variants' codes from the first
 // sample on; `dst` is the first sample's row at the first group.
-void PackTile16(const uint8_t* const* c, uint8_t* dst, size_t row) {
+// `seen` gathers the OR of every code read.
+void PackTile16(const uint8_t* const* c, uint8_t* dst, size_t row, __m128i* seen) {
   auto load = [](const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
   __m128i x[16], y[16];
   for (int g = 0; g < 16; ++g) {
-    // Codes are at most 3, so 16-bit shifts move no bit across a byte.
-    x[g] = _mm_or_si128(_mm_or_si128(load(c[4 * g]), _mm_slli_epi16(load(c[4 * g + 1]), 2)),
-                        _mm_or_si128(_mm_slli_epi16(load(c[4 * g + 2]), 4),
-                                     _mm_slli_epi16(load(c[4 * g + 3]), 6)));
+    const __m128i c0 = load(c[4 * g]), c1 = load(c[4 * g + 1]), c2 = load(c[4 * g + 2]),
+                  c3 = load(c[4 * g + 3]);
+    *seen = _mm_or_si128(*seen, _mm_or_si128(_mm_or_si128(c0, c1), _mm_or_si128(c2, c3)));
+    // Codes are at most 3 (else `seen` tells), so 16-bit shifts move no bit across a byte.
+    x[g] = _mm_or_si128(_mm_or_si128(c0, _mm_slli_epi16(c1, 2)),
+                        _mm_or_si128(_mm_slli_epi16(c2, 4), _mm_slli_epi16(c3, 6)));
   }
   for (int round = 0; round < 4; ++round) {
     for (int i = 0; i < 8; ++i) {
@@ -575,37 +583,39 @@ void PackTile16(const uint8_t* const* c, uint8_t* dst, size_t row) {
 
 }  // namespace
 
-void PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
-                            std::vector<uint8_t>& out) {
+uint8_t PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
+                               std::vector<uint8_t>& out) {
   // A transpose: variant-major codes to sample-major rows of 2-bit codes.
   const size_t row = (count + 3) / 4;
   out.assign(n_samples * row + kSlackBytes, 0);
   size_t tiled_samples = 0, tiled_groups = 0;
+  uint8_t seen = 0;
 #if defined(__SSE2__)
   tiled_samples = n_samples / 16 * 16;
   tiled_groups = count / 64 * 16;
   const uint8_t* c[64];
+  __m128i seen16 = _mm_setzero_si128();
   for (size_t g0 = 0; g0 < tiled_groups; g0 += 16) {
     for (size_t i0 = 0; i0 < tiled_samples; i0 += 16) {
       for (size_t k = 0; k < 64; ++k) c[k] = variants[4 * g0 + k] + i0;
-      PackTile16(c, out.data() + i0 * row + g0, row);
+      PackTile16(c, out.data() + i0 * row + g0, row, &seen16);
     }
   }
+  alignas(16) uint8_t lanes[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), seen16);
+  for (uint8_t lane : lanes) seen |= lane;
 #endif
   // What the tiles leave: the last groups of the tiled samples, and every group of the rest.
-  PackRange(variants, count, 0, tiled_samples, tiled_groups, row, row, out.data());
-  PackRange(variants, count, tiled_samples, n_samples, 0, row, row, out.data());
+  seen |= PackRange(variants, count, 0, tiled_samples, tiled_groups, row, row, out.data());
+  seen |= PackRange(variants, count, tiled_samples, n_samples, 0, row, row, out.data());
+  return seen;
 }
 
 void PackedStore::AppendVariant(const SiteInfo& site, const uint8_t* codes) {
-  const size_t n = num_samples();
-  uint8_t seen = 0;
-  for (size_t i = 0; i < n; ++i) seen |= codes[i];
-  if (seen > 3)
+  std::vector<uint8_t> packed;
+  if (PackCodes(&codes, 1, num_samples(), packed) > 3)
     throw Error("PackedStore::AppendVariant: variant " + site.chrom + ":" +
                 std::to_string(site.pos) + " has a genotype code above 3");
-  std::vector<uint8_t> packed;
-  PackCodes(&codes, 1, n, packed);
   AppendPacked(&site, 1, packed.data());
 }
 

@@ -32,8 +32,9 @@ class PackedStore {
   PackedStore& operator=(PackedStore&&) noexcept;
   ~PackedStore();
 
-  /// Spare bytes after PackCodes' rows, so that splicing can read 64-bit words.
-  static constexpr size_t kSlackBytes = 8;
+  /// Spare bytes after PackCodes' rows, so that splicing can read 64-bit words and the count stage
+  /// 16-byte pairs of them.
+  static constexpr size_t kSlackBytes = 16;
 
   /// Append one variant: `codes` holds num_samples() codes 0..3. Call serially, in order.
   void AppendVariant(const SiteInfo& site, const uint8_t* codes);
@@ -43,8 +44,10 @@ class PackedStore {
   void AppendPacked(const SiteInfo* sites, size_t count, const uint8_t* packed);
   /// Pack `count` variants' codes (variants[k] holds n_samples codes 0..3) into `out`: sample-major
   /// rows of ceil(count / 4) bytes, low bits first, then kSlackBytes zero bytes. Thread-safe.
-  static void PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
-                        std::vector<uint8_t>& out);
+  /// Returns the OR of every code read: above 3 when some code is not a code (`out` then means
+  /// nothing), so that callers check the codes without reading them again.
+  static uint8_t PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
+                           std::vector<uint8_t>& out);
   /// Flush the last partial tile. Call once after the last AppendVariant.
   void Finish();
   /// Compress each tile with zstd at `level` as soon as it is complete (AppendPacked, Finish), in

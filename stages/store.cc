@@ -80,7 +80,8 @@ void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
       std::vector<const uint8_t*> codes;
       for (size_t i = 0; i < block.size(); ++i)
         if (block.kept(i)) codes.push_back(block.codes_of(i));
-      io::PackedStore::PackCodes(codes.data(), codes.size(), block.n_samples, local);
+      if (io::PackedStore::PackCodes(codes.data(), codes.size(), block.n_samples, local) > 3)
+        throw Error("a kept variant has a genotype code above 3 (a stage wrote an invalid code)");
       packed = &local;
     }
     store_->AppendPacked(sites.data(), sites.size(), packed->data());

@@ -290,7 +290,8 @@ TEST(PackedStore, AppendPackedBlocksEqualsAppendingVariantByVariant) {
       sites.push_back(Site(v + k));
     }
     std::vector<uint8_t> packed;
-    PackedStore::PackCodes(variants.data(), count, n, packed);
+    const uint8_t seen = PackedStore::PackCodes(variants.data(), count, n, packed);
+    ASSERT_LE(seen, 3);  // the OR of valid codes
     ASSERT_EQ(packed.size(), n * ((count + 3) / 4) + PackedStore::kSlackBytes);
     if (count > 0) {
       // Row 0's first byte holds variants v..v+3 of sample 0, low bits first.
@@ -387,6 +388,22 @@ TEST(PackedStoreTest, BackgroundCompressionWritesTheSameFile) {
   const uint8_t two[2] = {0, 1};
   late.AppendVariant(Site(0), two);
   EXPECT_THROW(late.CompressInBackground(3, 1), Error);
+}
+
+// PackCodes tells a code above 3 wherever it is: in the 16 x 64 tiles or in what they leave.
+TEST(PackedStore, PackCodesReportsACodeAboveThreeAnywhere) {
+  const size_t n = 37, count = 130;  // tiles: samples 0-31 x variants 0-127
+  std::vector<uint8_t> codes = RandomCodes(n, count, 6);
+  std::vector<const uint8_t*> variants;
+  for (size_t v = 0; v < count; ++v) variants.push_back(&codes[v * n]);
+  std::vector<uint8_t> packed;
+  EXPECT_LE(PackedStore::PackCodes(variants.data(), count, n, packed), 3);
+  for (auto [v, i] : {std::pair<size_t, size_t>{5, 3}, {100, 31}, {127, 35}, {129, 0}}) {
+    const uint8_t old = codes[v * n + i];
+    codes[v * n + i] = 4;
+    EXPECT_GT(PackedStore::PackCodes(variants.data(), count, n, packed), 3) << v << " " << i;
+    codes[v * n + i] = old;
+  }
 }
 
 // The names in `dir`, sorted.

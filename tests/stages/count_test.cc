@@ -29,6 +29,46 @@ SampleTable SkewedSamples() {
   return s;
 }
 
+// Counts brute-force: per kept variant, per cell, per code.
+std::vector<uint16_t> BruteForceCounts(const VariantBlock& block, const SampleTable& s) {
+  const size_t cells = static_cast<size_t>(s.folds) * s.num_classes();
+  std::vector<uint16_t> want;
+  for (size_t v = 0; v < block.size(); ++v) {
+    if (!block.kept(v)) continue;
+    std::vector<uint16_t> counts(cells * 4, 0);
+    for (size_t i = 0; i < s.size(); ++i)
+      ++counts[(s.partition[i] * s.num_classes() + s.label[i]) * 4 + block.codes_of(v)[i]];
+    want.insert(want.end(), counts.begin(), counts.end());
+  }
+  return want;
+}
+
+// Full and partial blocks, every remainder of kept variants modulo the 64 a counting step takes,
+// with runs of each code long enough to fill every counter level (3, 15, 255 samples).
+TEST(CountStage, BitSlicedCountsEqualBruteForceForEveryBlockShape) {
+  RunContext ctx;
+  ctx.samples = SkewedSamples();
+  const SampleTable& s = ctx.samples;
+  CountStage stage{CountOptions{}};
+  stage.Init(ctx);
+  std::mt19937 rng(9);
+  for (size_t n_variants : {1, 5, 63, 64, 65, 127, 129, 200, 1000, 1024}) {
+    VariantBlock block;
+    block.n_samples = s.size();
+    block.variants.resize(n_variants);
+    block.dropped.assign(n_variants, nullptr);
+    block.codes.resize(n_variants * s.size());
+    for (size_t v = 0; v < n_variants; ++v) {
+      const int mode = static_cast<int>(v % 5);  // random, or all one code
+      for (size_t i = 0; i < s.size(); ++i)
+        block.codes_of(v)[i] = static_cast<uint8_t>(mode == 4 ? rng() % 4 : mode);
+    }
+    if (n_variants > 10) block.Drop(rng() % n_variants, "maf");
+    stage.Process(block);
+    ASSERT_EQ(block.counts, BruteForceCounts(block, s)) << n_variants << " variants";
+  }
+}
+
 TEST(CountStage, CountsEveryCellAndPacksTheKeptVariants) {
   RunContext ctx;
   ctx.samples = SkewedSamples();
@@ -90,6 +130,24 @@ TEST(CountStage, RefusesACodeAboveThree) {
               std::string::npos)
         << e.what();
   }
+  // In a block of 100 variants (packed in 16 x 64 tiles), the code at sample 40 of variant 70.
+  block.variants.resize(100);
+  block.variants[70].chrom = "2";
+  block.variants[70].pos = 99;
+  block.dropped.assign(100, nullptr);
+  block.codes.assign(100 * block.n_samples, 0);
+  block.codes_of(70)[40] = 7;
+  EXPECT_THROW(
+      {
+        try {
+          stage.Process(block);
+        } catch (const Error& e) {
+          EXPECT_NE(std::string(e.what()).find("variant 2:99 has a genotype code above 3"),
+                    std::string::npos) << e.what();
+          throw;
+        }
+      },
+      Error);
 }
 
 }  // namespace
