@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <string_view>
 
@@ -738,6 +739,24 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
     file = std::make_unique<StoreFileWriter>(path);
   }
   const bool streamed = background_ != nullptr && background_->streamed;
+  // The metadata is built and compressed beside the tiles still to compress and write.
+  struct Meta {
+    std::vector<uint8_t> bytes;
+    size_t raw = 0;
+  };
+  std::future<Meta> meta_done = std::async(std::launch::async, [&] {
+    CompressContext meta_ctx(zstd_level);
+    std::string text = SampleLines(sample_ids_, path);
+    if (streamed)
+      text += site_lines_;  // the sites went to these lines as they came
+    else
+      AppendSiteLines(sites_.data(), sites_.size(), path, text);
+    Meta meta;
+    meta.raw = text.size();
+    Compress(meta_ctx, reinterpret_cast<const uint8_t*>(text.data()), text.size(), meta.bytes,
+             path, "the metadata");
+    return meta;
+  });
   if (background_ != nullptr && background_->level == zstd_level) {
     // Compressed while the store was built: write them in order as they are done.
     size_t ahead = 0;
@@ -765,16 +784,8 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
         file->AddTile(compressed[t - begin], tiles_[t].size(), crcs[t - begin]);
     }
   }
-  CompressContext meta_ctx(zstd_level);
-  std::string text = SampleLines(sample_ids_, path);
-  if (streamed)
-    text += site_lines_;  // the sites went to these lines as they came
-  else
-    AppendSiteLines(sites_.data(), sites_.size(), path, text);
-  std::vector<uint8_t> meta;
-  Compress(meta_ctx, reinterpret_cast<const uint8_t*>(text.data()), text.size(), meta, path,
-           "the metadata");
-  file->Finish(num_samples(), num_variants(), meta, text.size());
+  const Meta meta = meta_done.get();
+  file->Finish(num_samples(), num_variants(), meta.bytes, meta.raw);
 }
 
 namespace {
