@@ -43,8 +43,10 @@ struct OrderState {
 
 }  // namespace
 
-// Decompressed BGZF blocks (64 KB each) that the thread pool may hold ready ahead of the reader.
-constexpr int kBgzfQueueBlocks = 64;
+// Decompressed BGZF blocks (64 KB each) that the thread pool may hold ready ahead of the reader:
+// 256 rather than 64 was faster in 7 of 8 paired runs at 315K SNPs x 3,450 samples (median
+// 1.84 s against 1.86 s), for ~16 MB more memory.
+constexpr int kBgzfQueueBlocks = 256;
 
 struct VcfSource::Impl {
   htsFile* fp = nullptr;
