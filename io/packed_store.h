@@ -50,9 +50,10 @@ class PackedStore {
                            std::vector<uint8_t>& out);
   /// Flush the last partial tile. Call once after the last AppendVariant.
   void Finish();
-  /// Compress each tile with zstd at `level` as soon as it is complete (AppendPacked, Finish), in
-  /// a task arena of `threads` threads of its own, while the caller goes on appending; Save at the
-  /// same level then only writes the compressed tiles. Call before the first append.
+  /// Compress each tile with zstd at `level` as soon as it is complete (AppendPacked, Finish), as
+  /// tasks in the arena of the appending thread (an arena of `threads` threads when it is in
+  /// none), while the caller goes on appending; Save at the same level then only writes the
+  /// compressed tiles. Call before the first append.
   /// `keep_raw` false: a tile's raw bytes are released once it is compressed and its buffer
   /// serves a later tile (a store that is only saved, as `snpflow ingest` does: ~270 MB less
   /// memory at 315K SNPs x 3,450 samples, and no new pages per tile); ReadRow and code then
