@@ -109,23 +109,42 @@ void RunAll(const std::vector<std::function<void()>>& jobs) {
 
 }  // namespace
 
-void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
-                    const std::string& dir, int zstd_level) {
+std::vector<ManifestEntry> WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
+                                          const std::string& dir, int zstd_level) {
   // Independent files: written at once (Save compresses the tiles its background tasks have not
   // reached and writes each as it is done).
-  RunAll({[&] { WriteCounts(counts, dir + "/counts.npy"); },
-          [&] { store.Save(StorePath(dir), zstd_level); },
-          [&] { WriteVariantTable(store.sites(), counts, dir + "/variants.tsv"); }});
+  std::vector<ManifestEntry> described(3);
+  RunAll({[&] {
+            WriteCounts(counts, dir + "/counts.npy");
+            described[1] = DescribeFile(dir, "counts.npy");
+          },
+          [&] {
+            store.Save(StorePath(dir), zstd_level);
+            described[0] = DescribeFile(dir, "store.snpf");
+          },
+          [&] {
+            WriteVariantTable(store.sites(), counts, dir + "/variants.tsv");
+            described[2] = DescribeFile(dir, "variants.tsv");
+          }});
+  return described;
 }
 
-void CommitStreamedDataFiles(const PackedStore& store, CountsNpyStream& counts,
-                             VariantTableWriter& variants, const std::string& dir,
-                             int zstd_level) {
-  RunAll({[&] { store.Save(StorePath(dir), zstd_level); },
+std::vector<ManifestEntry> CommitStreamedDataFiles(const PackedStore& store,
+                                                   CountsNpyStream& counts,
+                                                   VariantTableWriter& variants,
+                                                   const std::string& dir, int zstd_level) {
+  std::vector<ManifestEntry> described(3);
+  RunAll({[&] {
+            store.Save(StorePath(dir), zstd_level);
+            described[0] = DescribeFile(dir, "store.snpf");
+          },
           [&] {
             counts.Commit();
+            described[1] = DescribeFile(dir, "counts.npy");
             variants.Commit();
+            described[2] = DescribeFile(dir, "variants.tsv");
           }});
+  return described;
 }
 
 namespace {
@@ -224,17 +243,24 @@ std::vector<std::string> DatasetFilesRead() {
   return {"store.snpf", "counts.npy", "samples.tsv", "classes.txt"};
 }
 
-void WriteIngestManifest(const std::string& dir, const std::string& key, int folds) {
+void WriteIngestManifest(const std::string& dir, const std::string& key, int folds,
+                         const std::vector<ManifestEntry>& known) {
   Manifest manifest;
   manifest.kind = "ingest";
   manifest.key = key;
-  // Hash the files at once (store.snpf alone is most of the bytes), listed in IngestFiles order.
+  // Hash the files not yet described at once (store.snpf alone is most of the bytes), listed in
+  // IngestFiles order.
   std::vector<std::future<ManifestEntry>> described;
   std::error_code ec;
-  for (const auto& f : IngestFiles(folds))
-    if (std::filesystem::is_regular_file(dir + "/" + f, ec))
+  for (const auto& f : IngestFiles(folds)) {
+    const auto same = std::find_if(known.begin(), known.end(),
+                                   [&](const ManifestEntry& e) { return e.path == f; });
+    if (same != known.end())
+      described.push_back(std::async(std::launch::deferred, [same] { return *same; }));
+    else if (std::filesystem::is_regular_file(dir + "/" + f, ec))
       described.push_back(
           std::async(std::launch::async, [&dir, f] { return DescribeFile(dir, f); }));
+  }
   for (auto& entry : described) manifest.files.push_back(entry.get());
   WriteManifest(dir, manifest);
 }

@@ -9,6 +9,7 @@
 
 #include "io/atomic_file.h"
 #include "io/genotype_counts.h"
+#include "io/manifest.h"
 #include "io/packed_store.h"
 #include "pipeline/run_context.h"
 
@@ -47,7 +48,10 @@ std::vector<std::string> DatasetFilesRead();
 /// Write DIR/manifest.json for a finished ingest (kind "ingest", cache key `key`, every file of
 /// IngestFiles(folds) that exists with its size and checksum). Call it last: it is the commit
 /// marker that says the directory holds one complete ingest.
-void WriteIngestManifest(const std::string& dir, const std::string& key, int folds);
+/// `known`: entries of files already described (hashed right after they were written, beside
+/// the other writes); the rest are hashed here, at once.
+void WriteIngestManifest(const std::string& dir, const std::string& key, int folds,
+                         const std::vector<ManifestEntry>& known = {});
 
 /// Verify DIR/manifest.json (every file it lists matches its size and checksum), then read
 /// store.snpf, samples.tsv, classes.txt and counts.npy. Throws InputError when DIR has no
@@ -98,12 +102,16 @@ inline std::string StorePath(const std::string& dir) { return dir + "/store.snpf
 /// counts.npy. Each is an AtomicFile, so a failed one leaves no
 /// file under its name; all three are waited for, then the error of counts.npy, store.snpf or
 /// variants.tsv (the first of them that failed) is thrown.
-void WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
-                    const std::string& dir, int zstd_level);
+/// Each file is described for the manifest (size, XXH3-128) by its job right after it is
+/// written: the entries are returned (store.snpf, counts.npy, variants.tsv).
+std::vector<ManifestEntry> WriteDataFiles(const PackedStore& store, const GenotypeCounts& counts,
+                                          const std::string& dir, int zstd_level);
 /// Complete an ingest's three data files written while the graph ran, at once: the store streaming
 /// to StorePath(dir) (finished), then `counts` and `variants`; errors as WriteDataFiles.
-void CommitStreamedDataFiles(const PackedStore& store, CountsNpyStream& counts,
-                             VariantTableWriter& variants, const std::string& dir, int zstd_level);
+std::vector<ManifestEntry> CommitStreamedDataFiles(const PackedStore& store,
+                                                   CountsNpyStream& counts,
+                                                   VariantTableWriter& variants,
+                                                   const std::string& dir, int zstd_level);
 /// Read the site columns (chrom, pos, id, ref, alt) of a variants.tsv; throws InputError or
 /// FormatError naming the file and line.
 std::vector<SiteInfo> ReadVariantTable(const std::string& path);

@@ -371,7 +371,8 @@ IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec) {
     for (auto& s : sinks) stage_names.push_back(JsonString(s->label()));
     summary.Raw("stages", JsonArray(stage_names));
     io::WriteFileAtomic(spec.output_dir + "/ingest.json", summary.str() + "\n");
-    io::WriteIngestManifest(dir, fingerprint, spec.folds);  // the commit marker, last
+    // The commit marker, last; the data files were hashed as they were written.
+    io::WriteIngestManifest(dir, fingerprint, spec.folds, store->described());
 
     if (spec.keep_data) {
       result.data.samples = ctx.samples;

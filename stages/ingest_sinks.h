@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "io/manifest.h"
 #include "io/packed_store.h"
 #include "pipeline/registry.h"
 #include "stages/fold_stats.h"
@@ -63,6 +64,8 @@ class StoreSink : public BlockSink {
     return std::move(*counts_);
   }
   uint64_t kept() const { return kept_; }
+  /// After Finalize: the manifest entries of the files it wrote, hashed as each was done.
+  const std::vector<io::ManifestEntry>& described() const { return described_; }
   /// Seconds spent in Sink(), the graph's ordered serial tail (splicing packed rows, counts).
   double tail_seconds() const { return tail_seconds_; }
   /// The same tail's thread CPU seconds (its work, without waits for a core).
@@ -79,6 +82,7 @@ class StoreSink : public BlockSink {
   // !keep_store_: the files written as the variants arrive.
   std::unique_ptr<io::CountsNpyStream> counts_file_;
   std::unique_ptr<io::VariantTableWriter> variants_file_;
+  std::vector<io::ManifestEntry> described_;
   mutable uint64_t kept_ = 0;
   mutable double tail_seconds_ = 0;
   mutable double tail_cpu_seconds_ = 0;

@@ -199,7 +199,8 @@ MergeSummary MergeShards(const std::vector<std::string>& shards, const std::stri
   // the directory's lock, with the manifest removed first and written last (the commit marker).
   io::DirLock lock = io::DirLock::Acquire(output_dir, "snpflow merge");
   io::RemoveManifest(output_dir);
-  WriteDataFiles(*store, *counts, output_dir, ZstdLevel(fingerprint0));
+  const std::vector<io::ManifestEntry> described =
+      WriteDataFiles(*store, *counts, output_dir, ZstdLevel(fingerprint0));
   WriteSampleTable(samples, output_dir);
   auto joined = [](const std::vector<std::string>& parts) {
     std::string out;
@@ -220,7 +221,7 @@ MergeSummary MergeShards(const std::vector<std::string>& shards, const std::stri
       .Add("fingerprint", "merged|" + options);
   io::WriteFileAtomic(output_dir + "/ingest.json", json.str() + "\n");
   // No cache key: a merged set never matches an ingest's, so `ingest -o DIR` redoes it.
-  io::WriteIngestManifest(output_dir, "", samples.folds);
+  io::WriteIngestManifest(output_dir, "", samples.folds, described);
   return summary;
 }
 

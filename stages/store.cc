@@ -97,10 +97,10 @@ void StoreSink::Finalize(RunContext& ctx) {
     throw InputError("no variant of '" + ctx.input_path + "' passed the filters; nothing to store "
                      "(see the skip counts above; relax --maf/--max-missing)");
   if (counts_ != nullptr)
-    WriteDataFiles(*store_, *counts_, ctx.output_dir, options_.zstd_level);
+    described_ = WriteDataFiles(*store_, *counts_, ctx.output_dir, options_.zstd_level);
   else
-    io::CommitStreamedDataFiles(*store_, *counts_file_, *variants_file_, ctx.output_dir,
-                                options_.zstd_level);
+    described_ = io::CommitStreamedDataFiles(*store_, *counts_file_, *variants_file_,
+                                             ctx.output_dir, options_.zstd_level);
   RemoveStaleFoldFiles(ctx.output_dir);
 }
 
