@@ -599,9 +599,16 @@ void PackTile16(const uint8_t* const* c, uint8_t* dst, size_t row, __m128i* seen
 
 uint8_t PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
                                std::vector<uint8_t>& out) {
-  // A transpose: variant-major codes to sample-major rows of 2-bit codes.
+  out.resize(PackedBytes(count, n_samples));
+  return PackCodes(variants, count, n_samples, out.data());
+}
+
+uint8_t PackedStore::PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
+                               uint8_t* out) {
+  // A transpose: variant-major codes to sample-major rows of 2-bit codes. The 16 x 64 tiles and
+  // the two ranges after them write every byte of the rows; the spare bytes are zeroed here.
   const size_t row = (count + 3) / 4;
-  out.assign(n_samples * row + kSlackBytes, 0);
+  std::memset(out + n_samples * row, 0, kSlackBytes);
   size_t tiled_samples = 0, tiled_groups = 0;
   uint8_t seen = 0;
 #if defined(__SSE2__)
@@ -612,7 +619,7 @@ uint8_t PackedStore::PackCodes(const uint8_t* const* variants, size_t count, siz
   for (size_t g0 = 0; g0 < tiled_groups; g0 += 16) {
     for (size_t i0 = 0; i0 < tiled_samples; i0 += 16) {
       for (size_t k = 0; k < 64; ++k) c[k] = variants[4 * g0 + k] + i0;
-      PackTile16(c, out.data() + i0 * row + g0, row, &seen16);
+      PackTile16(c, out + i0 * row + g0, row, &seen16);
     }
   }
   alignas(16) uint8_t lanes[16];
@@ -620,8 +627,8 @@ uint8_t PackedStore::PackCodes(const uint8_t* const* variants, size_t count, siz
   for (uint8_t lane : lanes) seen |= lane;
 #endif
   // What the tiles leave: the last groups of the tiled samples, and every group of the rest.
-  seen |= PackRange(variants, count, 0, tiled_samples, tiled_groups, row, row, out.data());
-  seen |= PackRange(variants, count, tiled_samples, n_samples, 0, row, row, out.data());
+  seen |= PackRange(variants, count, 0, tiled_samples, tiled_groups, row, row, out);
+  seen |= PackRange(variants, count, tiled_samples, n_samples, 0, row, row, out);
   return seen;
 }
 

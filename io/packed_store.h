@@ -48,6 +48,13 @@ class PackedStore {
   /// nothing), so that callers check the codes without reading them again.
   static uint8_t PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
                            std::vector<uint8_t>& out);
+  /// The same into PackedBytes(count, n_samples) bytes at `out`, every one of them written (the
+  /// buffer need not be zeroed first).
+  static uint8_t PackCodes(const uint8_t* const* variants, size_t count, size_t n_samples,
+                           uint8_t* out);
+  static size_t PackedBytes(size_t count, size_t n_samples) {
+    return n_samples * ((count + 3) / 4) + kSlackBytes;
+  }
   /// Flush the last partial tile. Call once after the last AppendVariant.
   void Finish();
   /// Compress each tile with zstd at `level` as soon as it is complete (AppendPacked, Finish), as

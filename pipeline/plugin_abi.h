@@ -21,7 +21,7 @@
 /* Bump on ANY layout or vtable change in the installed headers. */
 /* 2: OptionDecl::range; 3: VariantBlock::packed; 4: Batch::codes and
    Trainer::wants_genotype_codes; 5: FoldInputs::snp_begin/snp_total and
-   Trainer::snp_parallel_refusal; 6: VariantBlock::codes is a CodeBuffer. */
+   Trainer::snp_parallel_refusal; 6: VariantBlock::codes, packed and counts grow unzeroed. */
 #define SNPFLOW_PLUGIN_ABI_VERSION 6
 
 /* The name of the one exported symbol, for dlsym. */

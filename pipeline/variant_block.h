@@ -34,7 +34,7 @@ struct DefaultInitAllocator : std::allocator<T> {
   }
 };
 
-/// Genotype codes that resize() does not zero (see DefaultInitAllocator).
+/// Genotype codes (and packed codes) that resize() does not zero (see DefaultInitAllocator).
 using CodeBuffer = std::vector<uint8_t, DefaultInitAllocator<uint8_t>>;
 
 /// One VCF record's site fields.
@@ -62,12 +62,13 @@ class VariantBlock {
   CodeBuffer codes;
   /// Why each variant was dropped; nullptr while kept. Reasons are static strings.
   std::vector<const char*> dropped;
-  /// Per kept variant counts (n_kept x partitions x classes x 4), filled by the count step.
-  std::vector<uint16_t> counts;
+  /// Per kept variant counts (n_kept x partitions x classes x 4), filled by the count step (every
+  /// element written; growing leaves them unwritten).
+  std::vector<uint16_t, DefaultInitAllocator<uint16_t>> counts;
   /// The kept variants' codes packed 2 bits each, sample-major (n_samples rows of
-  /// ceil(n_kept / 4) bytes, then 8 spare bytes), filled by the count step for the store so that
+  /// ceil(n_kept / 4) bytes, then 16 spare bytes), filled by the count step for the store so that
   /// the ordered store tail only splices rows.
-  std::vector<uint8_t> packed;
+  CodeBuffer packed;
   /// The source's undecoded records; opaque to stages other than `decode-gt`.
   std::shared_ptr<void> raw;
   /// Events that are not variant skips, by name (e.g. "haploid-calls-as-hom"): summed over the

@@ -131,28 +131,30 @@ void CountStage::Process(VariantBlock& block) const {
     if (block.kept(i)) kept.push_back(block.codes_of(i));
   // Pack here, in parallel: the ordered store tail then only splices packed rows. Packing reads
   // every code once and tells whether one is above 3; only then are they read again, to name it.
-  if (io::PackedStore::PackCodes(kept.data(), kept.size(), block.n_samples, block.packed) > 3)
+  block.packed.resize(io::PackedStore::PackedBytes(kept.size(), block.n_samples));
+  if (io::PackedStore::PackCodes(kept.data(), kept.size(), block.n_samples,
+                                 block.packed.data()) > 3)
     ThrowInvalidCode(block);
 
   // Count from the packed, sample-major rows, a run of one cell's samples at a time.
   const size_t n_kept = kept.size();
   const size_t row = (n_kept + 3) / 4;
-  block.counts.assign(n_kept * stride_, 0);
+  // Every count is written below: a cell's first run sets its counts, the next ones add.
+  block.counts.resize(n_kept * stride_);
   if (n_kept == 0) return;
   // Rows are read 16 bytes at a time: the bytes past a row's end (the next row's, or the spare
-  // bytes after the last) land in variants past n_kept, which are never read back.
+  // bytes after the last row) land in variants past n_kept, which are never read back.
+  static_assert(io::PackedStore::kSlackBytes >= 16, "the last row's last pair must be readable");
   const size_t pairs = (row + 15) / 16;
-  std::vector<uint8_t> padded;
   const uint8_t* packed = block.packed.data();
-  if (block.packed.size() < (block.n_samples - 1) * row + 16 * pairs) {
-    padded.assign(block.packed.begin(), block.packed.end());
-    padded.resize((block.n_samples - 1) * row + 16 * pairs, 0);
-    packed = padded.data();
-  }
   RunCounter counter(pairs);
   std::vector<const uint8_t*> rows;
   const size_t cells = cell_start_.size() - 1;
   for (size_t c = 0; c < cells; ++c) {
+    if (cell_start_[c] == cell_start_[c + 1]) {  // an empty cell: all zero
+      for (size_t v = 0; v < n_kept; ++v) std::fill_n(&block.counts[v * stride_ + 4 * c], 4, 0);
+      continue;
+    }
     for (size_t j = cell_start_[c]; j < cell_start_[c + 1]; j += kRunSamples) {
       const size_t end = std::min(j + kRunSamples, cell_start_[c + 1]);
       rows.clear();
@@ -163,11 +165,20 @@ void CountStage::Process(VariantBlock& block) const {
         const uint8_t *n1 = counter.counts(1, r), *n2 = counter.counts(2, r),
                       *n3 = counter.counts(3, r);
         uint16_t* out = block.counts.data() + 4 * c + r * stride_;
-        for (size_t q = 0; 4 * q + r < n_kept; ++q, out += 4 * stride_) {
-          out[0] += static_cast<uint16_t>(run - n1[q] - n2[q] - n3[q]);
-          out[1] += n1[q];
-          out[2] += n2[q];
-          out[3] += n3[q];
+        if (j == cell_start_[c]) {
+          for (size_t q = 0; 4 * q + r < n_kept; ++q, out += 4 * stride_) {
+            out[0] = static_cast<uint16_t>(run - n1[q] - n2[q] - n3[q]);
+            out[1] = n1[q];
+            out[2] = n2[q];
+            out[3] = n3[q];
+          }
+        } else {
+          for (size_t q = 0; 4 * q + r < n_kept; ++q, out += 4 * stride_) {
+            out[0] += static_cast<uint16_t>(run - n1[q] - n2[q] - n3[q]);
+            out[1] += n1[q];
+            out[2] += n2[q];
+            out[3] += n3[q];
+          }
         }
       }
     }

@@ -75,16 +75,16 @@ void StoreSink::Sink(LocalState&, const VariantBlock& block) const {
   if (!sites.empty()) {
     // The count step packed the kept codes (block.packed); without it, pack them here.
     std::vector<uint8_t> local;
-    const std::vector<uint8_t>* packed = &block.packed;
-    if (packed->size() < block.n_samples * ((sites.size() + 3) / 4)) {
+    const uint8_t* packed = block.packed.data();
+    if (block.packed.size() < io::PackedStore::PackedBytes(sites.size(), block.n_samples)) {
       std::vector<const uint8_t*> codes;
       for (size_t i = 0; i < block.size(); ++i)
         if (block.kept(i)) codes.push_back(block.codes_of(i));
       if (io::PackedStore::PackCodes(codes.data(), codes.size(), block.n_samples, local) > 3)
         throw Error("a kept variant has a genotype code above 3 (a stage wrote an invalid code)");
-      packed = &local;
+      packed = local.data();
     }
-    store_->AppendPacked(sites.data(), sites.size(), packed->data());
+    store_->AppendPacked(sites.data(), sites.size(), packed);
   }
   kept_ += sites.size();
   tail_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
