@@ -148,7 +148,7 @@ TEST_F(DecodeGtTest, NegativeRawBcfValuesAreInvalidAlleles) {
   bcf_hdr_append(hdr, "##contig=<ID=1,length=1000>");
   bcf_hdr_append(hdr, "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">");
   for (const char* s : {"A", "B", "C"}) bcf_hdr_add_sample(hdr, s);
-  bcf_hdr_sync(hdr);
+  ASSERT_EQ(bcf_hdr_sync(hdr), 0);
   ASSERT_EQ(bcf_hdr_write(fp, hdr), 0);
   // Raw GT values per record (two slots per sample): (allele + 1) << 1, 0 = missing.
   const std::vector<std::vector<int32_t>> records = {
