@@ -128,8 +128,9 @@ std::string DuplicateInChromLine(const std::string& chrom_line) {
 // BCF header's text, or the VCF lines up to and including #CHROM ('\n' after each). Returns ""
 // when it cannot. Used for what htslib's parser would not say (which sample name appears twice)
 // or would do first (allocate for a huge IDX).
+constexpr size_t kMaxHeaderBytes = size_t{1} << 30;
+
 std::string ReadHeaderText(const std::string& path) {
-  constexpr size_t kMaxHeaderBytes = size_t{1} << 30;
   BGZF* fp = bgzf_open(path.c_str(), "r");
   if (fp == nullptr) return "";
   std::string text;
@@ -160,6 +161,60 @@ std::string ReadHeaderText(const std::string& path) {
   }
   bgzf_close(fp);
   return text;
+}
+
+// Read the header of a stream (stdin, a pipe), which cannot be read twice, as htslib's
+// bcf_hdr_read would, into `text`: for BCF the magic, the length and that many bytes (read as
+// they come, so a false length allocates nothing); for VCF the lines through hts_getline up to
+// the #CHROM line. False where bcf_hdr_read fails before it parses. The text then goes to
+// bcf_hdr_parse (ParseHeaderText) once the checks htslib lacks have seen it.
+bool ReadStreamHeader(htsFile* fp, bool bcf_format, std::string* text) {
+  text->clear();
+  if (bcf_format) {
+    BGZF* bgzf = fp->fp.bgzf;
+    char magic[5];
+    uint8_t len[4];
+    if (bgzf_read(bgzf, magic, 5) != 5 || std::memcmp(magic, "BCF\2\2", 5) != 0 ||
+        bgzf_read(bgzf, len, 4) != 4)
+      return false;
+    const size_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (size_t{len[3]} << 24);
+    if (n > kMaxHeaderBytes) return false;
+    char chunk[1 << 16];
+    for (size_t left = n; left > 0;) {
+      const ssize_t got = bgzf_read(bgzf, chunk, std::min(left, sizeof(chunk)));
+      if (got <= 0) return false;
+      text->append(chunk, static_cast<size_t>(got));
+      left -= static_cast<size_t>(got);
+    }
+    // htslib parses up to the first NUL (its text is NUL-terminated).
+    text->resize(std::strlen(text->c_str()));
+    return true;
+  }
+  kstring_t line = {0, 0, nullptr};
+  int ret;
+  bool ok = true;
+  while ((ret = hts_getline(fp, '\n', &line)) >= 0) {
+    if (line.l == 0) continue;
+    if (line.s[0] != '#' || text->size() > kMaxHeaderBytes) {  // no #CHROM line
+      ok = false;
+      break;
+    }
+    text->append(line.s, line.l);
+    *text += '\n';
+    if (line.l < 2 || line.s[1] != '#') break;  // the #CHROM line ends the header
+  }
+  free(line.s);
+  return ok && ret >= -1 && !text->empty();
+}
+
+// bcf_hdr_parse of a header text (what bcf_hdr_read does once it has read it); nullptr on error.
+bcf_hdr_t* ParseHeaderText(std::string text) {
+  bcf_hdr_t* hdr = bcf_hdr_init("r");
+  if (hdr != nullptr && bcf_hdr_parse(hdr, text.data()) < 0) {
+    bcf_hdr_destroy(hdr);
+    hdr = nullptr;
+  }
+  return hdr;
 }
 
 // The #CHROM line of a header text ("" when it has none).
@@ -343,16 +398,22 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
                         " bytes, more than the file can hold; the file is truncated or corrupt; "
                         "check it with `bcftools view -h " + path + "`");
   }
-  // The header's text, read apart for the checks htslib's parser lacks (regular files only: a
-  // stream cannot be read twice).
-  const std::string header_text = src->regular_file_ ? ReadHeaderText(path) : "";
+  // The header's text, read apart for the checks htslib's parser lacks. A regular file is read
+  // twice, here and by bcf_hdr_read (which also takes contigs from a tabix index); a stream,
+  // which cannot be, only here, and its text then goes to htslib's parser.
+  std::string header_text;
+  const bool stream_ok = src->regular_file_ ||
+                         ReadStreamHeader(im.fp, fmt->format == bcf, &header_text);
+  if (src->regular_file_) header_text = ReadHeaderText(path);
   if (const std::string why = OversizedHeaderIndex(header_text); !why.empty())
     throw FormatError("'" + path + "': " + why + "; the header is corrupt or crafted; check it "
                       "with `bcftools view -h " + path + "`");
   im.header = std::make_shared<VcfHeader>();
   im.header->path = path;
   im.header->bcf = fmt->format == bcf;
-  im.header->hdr = bcf_hdr_read(im.fp);
+  im.header->hdr = src->regular_file_ ? bcf_hdr_read(im.fp)
+                   : stream_ok        ? ParseHeaderText(header_text)
+                                      : nullptr;
   if (im.header->hdr == nullptr) {
     std::string duplicate = DuplicateInChromLine(ChromLineOf(header_text));
     if (!duplicate.empty())

@@ -202,6 +202,18 @@ std::vector<BadInput> Cases() {
        "'in.vcf.gz': header line 2 declares IDX=149250621, an index far beyond what a header of 4 "
        "lines can use (htslib would allocate memory for that many entries); the header is corrupt "
        "or crafted; check it with `bcftools view -h in.vcf.gz`", 1},
+      // The same through stdin: a stream's header is read once, by snpflow, and checked
+      // before htslib parses it.
+      {"HugeHeaderIndexStdin", huge_index,
+       "", "- < in.vcf", kLabels,
+       "'-': header line 2 declares IDX=149250621, an index far beyond what a header of 4 "
+       "lines can use (htslib would allocate memory for that many entries); the header is corrupt "
+       "or crafted; check it with `bcftools view -h -`", 1},
+      {"HugeHeaderIndexStdinBgzf", huge_index,
+       "bgzip -c in.vcf > in.vcf.gz", "- < in.vcf.gz", kLabels,
+       "'-': header line 2 declares IDX=149250621, an index far beyond what a header of 4 "
+       "lines can use (htslib would allocate memory for that many entries); the header is corrupt "
+       "or crafted; check it with `bcftools view -h -`", 1},
       {"NoSamples",
        "##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"G\">\n"
        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n1\t1\t.\tA\tC\t.\t.\t.\n",
