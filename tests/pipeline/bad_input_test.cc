@@ -192,6 +192,13 @@ std::vector<BadInput> Cases() {
        "", "in.vcf", kLabels,
        "'in.vcf': sample 'A' appears twice in the header (columns 10 and 12); give every sample a "
        "unique name, e.g. with `bcftools reheader -s new_names.txt in.vcf`", 1},
+      // The same on stdin: its header, read once by snpflow, names the sample too.
+      {"DuplicateSampleNamesStdin",
+       "##fileformat=VCFv4.2\n##contig=<ID=1>\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"G\">\n"
+       "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tA\n1\t1\t.\tA\tC\t.\t.\t.\tGT\t0/0\t0/1\t1/1\n",
+       "", "- < in.vcf", kLabels,
+       "'-': sample 'A' appears twice in the header (columns 10 and 12); give every sample a "
+       "unique name, e.g. with `bcftools reheader -s new_names.txt -`", 1},
       {"HugeHeaderIndex", huge_index,
        "", "in.vcf", kLabels,
        "'in.vcf': header line 2 declares IDX=149250621, an index far beyond what a header of 4 "
