@@ -21,9 +21,9 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <optional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 #include "io/atomic_file.h"
@@ -449,19 +449,21 @@ struct PackedStore::Background {
   void Wait() {
     if (arena) arena->execute([&] { group.wait(); });
   }
-  // Write tile t to the stream and free its bytes (it is done); throws its compression error.
-  void WriteTile(size_t t) {
+  // Write tile t (done) to `out`; throws its compression error. `release`: free its bytes once
+  // written (a streamed store, whose file is their only other copy).
+  void WriteTile(size_t t, StoreFileWriter& out, bool release) {
     Tile& tile = tiles[t];
     if (!tile.error.empty())
-      throw Error("cannot write '" + stream->path() + "': " + TileName(t, tiles.size()) + ": " +
+      throw Error("cannot write '" + out.path() + "': " + TileName(t, tiles.size()) + ": " +
                   tile.error);
-    stream->AddTile(tile.bytes, tile.size, tile.crc);
-    tile.bytes = std::vector<uint8_t>();
+    out.AddTile(tile.bytes, tile.size, tile.crc);
+    if (release) tile.bytes = std::vector<uint8_t>();
   }
-  // Write the tiles that are done, in order, up to the first that is not. Called by the thread
-  // that submits tiles (the deque is only grown there).
+  // Write the tiles that are done to the stream, in order, up to the first that is not. Called
+  // by the thread that submits tiles (the deque is only grown there).
   void WriteDone() {
-    while (stream->tiles() < tiles.size() && tiles[stream->tiles()].done) WriteTile(stream->tiles());
+    while (stream->tiles() < tiles.size() && tiles[stream->tiles()].done)
+      WriteTile(stream->tiles(), *stream, /*release=*/true);
   }
 };
 
@@ -781,11 +783,8 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
     // Compressed while the store was built: write them in order as they are done.
     size_t ahead = 0;
     for (size_t t = file->tiles(); t < n_tiles; ++t) {
-      const Background::Tile& tile = background_->Next(t, &ahead);
-      if (!tile.error.empty())
-        throw Error("cannot write '" + path + "': " + TileName(t, n_tiles) + ": " + tile.error);
-      file->AddTile(tile.bytes, tile.size, tile.crc);
-      if (streamed) background_->tiles[t].bytes = std::vector<uint8_t>();
+      background_->Next(t, &ahead);
+      background_->WriteTile(t, *file, /*release=*/streamed);
     }
   } else {
     tbb::enumerable_thread_specific<CompressContext> contexts(zstd_level);
