@@ -124,51 +124,15 @@ std::string DuplicateInChromLine(const std::string& chrom_line) {
   return "";
 }
 
-// Read the header text of a VCF, VCF.gz or BCF at `path` without htslib's header parser: the
-// BCF header's text, or the VCF lines up to and including #CHROM ('\n' after each). Returns ""
-// when it cannot. Used for what htslib's parser would not say (which sample name appears twice)
-// or would do first (allocate for a huge IDX).
 constexpr size_t kMaxHeaderBytes = size_t{1} << 30;
 
-std::string ReadHeaderText(const std::string& path) {
-  BGZF* fp = bgzf_open(path.c_str(), "r");
-  if (fp == nullptr) return "";
-  std::string text;
-  char magic[5];
-  if (bgzf_read(fp, magic, 5) == 5 && std::memcmp(magic, "BCF\2", 4) == 0) {
-    uint8_t len[4];
-    if (bgzf_read(fp, len, 4) == 4) {
-      const size_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (size_t{len[3]} << 24);
-      // Read it as it comes: a corrupt length must not allocate more than the file holds.
-      char chunk[1 << 16];
-      for (size_t left = n <= kMaxHeaderBytes ? n : 0; left > 0;) {
-        const ssize_t got = bgzf_read(fp, chunk, std::min(left, sizeof(chunk)));
-        if (got <= 0) break;
-        text.append(chunk, static_cast<size_t>(got));
-        left -= static_cast<size_t>(got);
-      }
-      if (text.size() != n) text.clear();
-    }
-  } else if (bgzf_seek(fp, 0, SEEK_SET) == 0) {
-    kstring_t line = {0, 0, nullptr};
-    while (text.size() < kMaxHeaderBytes && bgzf_getline(fp, '\n', &line) >= 0) {
-      if (line.l == 0 || line.s[0] != '#') break;
-      text.append(line.s, line.l);
-      text += '\n';
-      if (std::strncmp(line.s, "#CHROM", 6) == 0) break;
-    }
-    free(line.s);
-  }
-  bgzf_close(fp);
-  return text;
-}
-
-// Read the header of a stream (stdin, a pipe), which cannot be read twice, as htslib's
-// bcf_hdr_read would, into `text`: for BCF the magic, the length and that many bytes (read as
-// they come, so a false length allocates nothing); for VCF the lines through hts_getline up to
-// the #CHROM line. False where bcf_hdr_read fails before it parses. The text then goes to
-// bcf_hdr_parse (ParseHeaderText) once the checks htslib lacks have seen it.
-bool ReadStreamHeader(htsFile* fp, bool bcf_format, std::string* text) {
+// Read a header's text from `fp`, without htslib's header parser, as its bcf_hdr_read would read
+// it, into `text`: for BCF the magic, the length and that many bytes (read as they come, so a
+// false length allocates nothing); for VCF the lines through hts_getline up to the #CHROM line.
+// False where bcf_hdr_read fails before it parses. Used for what htslib's parser would not say
+// (which sample name appears twice) or would do first (allocate for a huge IDX); a stream's text,
+// which cannot be read twice, then goes to bcf_hdr_parse (ParseHeaderText).
+bool ReadHeaderText(htsFile* fp, bool bcf_format, std::string* text) {
   text->clear();
   if (bcf_format) {
     BGZF* bgzf = fp->fp.bgzf;
@@ -182,7 +146,10 @@ bool ReadStreamHeader(htsFile* fp, bool bcf_format, std::string* text) {
     char chunk[1 << 16];
     for (size_t left = n; left > 0;) {
       const ssize_t got = bgzf_read(bgzf, chunk, std::min(left, sizeof(chunk)));
-      if (got <= 0) return false;
+      if (got <= 0) {  // cut short: no text (a VCF header keeps the lines read)
+        text->clear();
+        return false;
+      }
       text->append(chunk, static_cast<size_t>(got));
       left -= static_cast<size_t>(got);
     }
@@ -205,6 +172,18 @@ bool ReadStreamHeader(htsFile* fp, bool bcf_format, std::string* text) {
   }
   free(line.s);
   return ok && ret >= -1 && !text->empty();
+}
+
+// The header text of the regular file at `path`, read through a handle of its own (bcf_hdr_read
+// reads it again through the main one): as much of it as could be read.
+std::string ReadHeaderText(const std::string& path) {
+  htsFile* fp = hts_open(path.c_str(), "r");
+  if (fp == nullptr) return "";
+  std::string text;
+  // What was read before a failure is still checked, as for a stream.
+  ReadHeaderText(fp, hts_get_format(fp)->format == bcf, &text);
+  hts_close(fp);
+  return text;
 }
 
 // bcf_hdr_parse of a header text (what bcf_hdr_read does once it has read it); nullptr on error.
@@ -403,7 +382,7 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
   // which cannot be, only here, and its text then goes to htslib's parser.
   std::string header_text;
   const bool stream_ok = src->regular_file_ ||
-                         ReadStreamHeader(im.fp, fmt->format == bcf, &header_text);
+                         ReadHeaderText(im.fp, fmt->format == bcf, &header_text);
   if (src->regular_file_) header_text = ReadHeaderText(path);
   if (const std::string why = OversizedHeaderIndex(header_text); !why.empty())
     throw FormatError("'" + path + "': " + why + "; the header is corrupt or crafted; check it "

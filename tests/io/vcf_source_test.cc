@@ -200,7 +200,7 @@ TEST_F(VcfSourceTest, AHugeHeaderIndexIsAnErrorBeforeHtslibAllocatesIt) {
   EXPECT_EQ(ReadAll(fine).size(), 1u);
 
   std::string huge = fine_header;
-  huge.replace(huge.find("Description=\"Genotype\">"), 24,
+  huge.replace(huge.find("Description=\"Genotype\">"), 23,
                "Description=\"Genotype\",IDX=149250621>");
   std::ofstream(dir_ / "huge.vcf") << huge << Rec("1", 100);
   // The BCF: bcftools writes IDX on every line; the first contig's becomes huge.
