@@ -139,7 +139,7 @@ void CountStage::Process(VariantBlock& block) const {
   // Count from the packed, sample-major rows, a run of one cell's samples at a time.
   const size_t n_kept = kept.size();
   const size_t row = (n_kept + 3) / 4;
-  // Every count is written below: a cell's first run sets its counts, the next ones add.
+  // Every count is written below (the buffer grows unzeroed).
   block.counts.resize(n_kept * stride_);
   if (n_kept == 0) return;
   // Rows are read 16 bytes at a time: the bytes past a row's end (the next row's, or the spare
@@ -165,20 +165,12 @@ void CountStage::Process(VariantBlock& block) const {
         const uint8_t *n1 = counter.counts(1, r), *n2 = counter.counts(2, r),
                       *n3 = counter.counts(3, r);
         uint16_t* out = block.counts.data() + 4 * c + r * stride_;
-        if (j == cell_start_[c]) {
-          for (size_t q = 0; 4 * q + r < n_kept; ++q, out += 4 * stride_) {
-            out[0] = static_cast<uint16_t>(run - n1[q] - n2[q] - n3[q]);
-            out[1] = n1[q];
-            out[2] = n2[q];
-            out[3] = n3[q];
-          }
-        } else {
-          for (size_t q = 0; 4 * q + r < n_kept; ++q, out += 4 * stride_) {
-            out[0] += static_cast<uint16_t>(run - n1[q] - n2[q] - n3[q]);
-            out[1] += n1[q];
-            out[2] += n2[q];
-            out[3] += n3[q];
-          }
+        const bool first = j == cell_start_[c];  // a cell's first run sets, the next ones add
+        for (size_t q = 0; 4 * q + r < n_kept; ++q, out += 4 * stride_) {
+          const uint16_t add[4] = {static_cast<uint16_t>(run - n1[q] - n2[q] - n3[q]), n1[q],
+                                   n2[q], n3[q]};
+          for (int k = 0; k < 4; ++k)
+            out[k] = first ? add[k] : static_cast<uint16_t>(out[k] + add[k]);
         }
       }
     }
