@@ -47,7 +47,8 @@ constexpr size_t kRunSamples = 255;
 // per variant: byte (variant % 32) / 4 of word [code][variant % 4][variant / 32] of `out`.
 class RunCounter {
  public:
-  explicit RunCounter(size_t pairs) : pairs_(pairs), l1_(3 * pairs), l2_(6 * pairs), l3_(12 * pairs) {}
+  explicit RunCounter(size_t pairs)
+      : pairs_(pairs), l1_(3 * pairs), l2_(6 * pairs), l3_(12 * pairs) {}
 
   void Count(const std::vector<const uint8_t*>& rows) {
     Clear(l3_);

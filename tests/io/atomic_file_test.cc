@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,14 +17,9 @@ namespace snpflow::io {
 namespace {
 
 namespace fs = std::filesystem;
+using snpflow::testing::FileNames;
 using snpflow::testing::ReadFile;
 using snpflow::testing::TempDir;
-
-std::vector<std::string> Names(const std::string& dir) {
-  std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-  return {names.begin(), names.end()};
-}
 
 void WriteText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -50,7 +44,7 @@ TEST(AtomicFile, TempFileIsAHiddenRandomNameBesideTheTargetAndIsRenamedOnCommit)
   }
   EXPECT_EQ(ReadFile(path), "hello\n");
   EXPECT_FALSE(fs::exists(temp));
-  EXPECT_EQ(Names(dir.path()), std::vector<std::string>{"out.txt"});
+  EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"out.txt"});
 }
 
 TEST(AtomicFile, TwoWritersOfOnePathGetDifferentTempFiles) {
@@ -71,7 +65,7 @@ TEST(AtomicFile, UncommittedTempFileIsRemovedAlsoWhenAnExceptionUnwinds) {
       },
       std::runtime_error);
   EXPECT_EQ(ReadFile(path), "old");  // the earlier file is untouched
-  EXPECT_EQ(Names(dir.path()), std::vector<std::string>{"out.bin"});
+  EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"out.bin"});
 }
 
 TEST(AtomicFile, SymlinkAtTheFinalPathIsReplacedNotWrittenThrough) {
@@ -131,7 +125,7 @@ TEST(TempPath, CreatesAnEmptyExclusiveFileThatCommitRenames) {
     temp = abandoned.temp();
   }
   EXPECT_FALSE(fs::exists(temp));
-  EXPECT_EQ(Names(dir.path()), std::vector<std::string>{"plot.svg"});
+  EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"plot.svg"});
 }
 
 TEST(TempFileName, MatchesOnlyOurPattern) {

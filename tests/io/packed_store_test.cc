@@ -16,6 +16,7 @@
 namespace snpflow::io {
 namespace {
 
+using snpflow::testing::FileNames;
 using snpflow::testing::ReadFile;
 using snpflow::testing::TempDir;
 
@@ -154,10 +155,7 @@ TEST(PackedStore, SaveLoadRoundTrip) {
   ExpectCodes(loaded, n_samples, n_variants, codes);
 
   // Only the store is in the directory: the temp file was renamed.
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
-    names.push_back(e.path().filename().string());
-  EXPECT_EQ(names, std::vector<std::string>{"store.snpf"});
+  EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"store.snpf"});
 
   // The header is as documented.
   const std::string bytes = ReadFile(path);
@@ -406,15 +404,6 @@ TEST(PackedStore, PackCodesReportsACodeAboveThreeAnywhere) {
   }
 }
 
-// The names in `dir`, sorted.
-std::vector<std::string> Names(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 TEST(PackedStoreTest, StreamedStoreWritesTheSameFileWhileBuilt) {
   TempDir dir;
   const size_t n_samples = 37, n_variants = 5 * PackedStore::kTileVariants + 77;
@@ -432,7 +421,8 @@ TEST(PackedStoreTest, StreamedStoreWritesTheSameFileWhileBuilt) {
     }
     // The file is open beside its final name before Save (how full it is depends on timing).
     size_t temps = 0;
-    for (const auto& name : Names(dir.path())) temps += name.find("snpflow-tmp") != std::string::npos;
+    for (const auto& name : FileNames(dir.path()))
+      temps += name.find("snpflow-tmp") != std::string::npos;
     EXPECT_EQ(temps, 1u) << threads;
     streamed.Finish();
     EXPECT_THROW(streamed.Save(dir / "elsewhere.snpf", 3), Error);
@@ -442,7 +432,7 @@ TEST(PackedStoreTest, StreamedStoreWritesTheSameFileWhileBuilt) {
     // Its tiles are gone: a second Save cannot write them.
     EXPECT_THROW(streamed.Save(dir / "again.snpf", 3), Error);
   }
-  EXPECT_EQ(Names(dir.path()),
+  EXPECT_EQ(FileNames(dir.path()),
             (std::vector<std::string>{"plain.snpf", "streamed1.snpf", "streamed2.snpf"}));
   {  // Dropped unsaved (an ingest that fails): no file is left.
     PackedStore dropped(SampleIds(n_samples));
@@ -465,7 +455,7 @@ TEST(PackedStoreTest, StreamedStoreWritesTheSameFileWhileBuilt) {
     }
     EXPECT_EQ(dropped.num_variants(), 3000u);
   }
-  EXPECT_EQ(Names(dir.path()).size(), 3u);
+  EXPECT_EQ(FileNames(dir.path()).size(), 3u);
   PackedStore kept(SampleIds(2));
   kept.CompressInBackground(3, 1);
   EXPECT_THROW(kept.StreamTo(dir / "kept.snpf"), Error);  // only a store that releases its tiles
