@@ -22,7 +22,7 @@ constexpr char kTempInfix[] = ".snpflow-tmp.";
 constexpr size_t kRandomChars = 6;
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 // AtomicFile starts the disk writes of every this many bytes written (sync_file_range).
-constexpr size_t kWritebackBytes = size_t{16} << 20;
+constexpr size_t kWritebackBytes = size_t{4} << 20;
 // Keep `.<name>.snpflow-tmp.XXXXXX` within NAME_MAX (255) for long final names.
 constexpr size_t kMaxNameInTemp = 200;
 

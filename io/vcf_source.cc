@@ -43,10 +43,11 @@ struct OrderState {
 
 }  // namespace
 
-// Decompressed BGZF blocks (64 KB each) that the thread pool may hold ready ahead of the reader:
-// 256 rather than 64 was faster in 7 of 8 paired runs at 315K SNPs x 3,450 samples (median
-// 1.84 s against 1.86 s), for ~16 MB more memory.
-constexpr int kBgzfQueueBlocks = 256;
+// Decompressed BGZF blocks (64 KB each) that the thread pool may hold ready ahead of the reader.
+// Each queued block's buffers are pages the kernel faults in (~2 us each on a VM) on first use:
+// 128 was faster than both 64 and 256 in interleaved runs at 40K and 315K SNPs x 3,450 samples
+// (bench/README.md).
+constexpr int kBgzfQueueBlocks = 128;
 
 struct VcfSource::Impl {
   htsFile* fp = nullptr;
@@ -364,7 +365,7 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
     // time per 2 GB here); a deeper queue lets them decompress ahead in runs. Only BGZF input
     // has blocks to decompress (hts_set_threads starts no thread for plain text either).
     im.tpool.pool = hts_tpool_init(options.threads);
-    im.tpool.qsize = kBgzfQueueBlocks;
+    im.tpool.qsize = getenv("EXP_Q") ? atoi(getenv("EXP_Q")) : kBgzfQueueBlocks;
     if (im.tpool.pool == nullptr || hts_set_opt(im.fp, HTS_OPT_THREAD_POOL, &im.tpool) != 0)
       throw Error("'" + path + "': could not start " + std::to_string(options.threads) +
                   " decompression threads");
@@ -423,6 +424,8 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
     throw InputError("samples file '" + options.samples_file + "' (-S) selects none of the " +
                      "samples of '" + path + "'; list at least one");
   for (int i = 0; i < n; ++i) src->sample_ids_.push_back(im.header->hdr->samples[i]);
+  if (src->options_.block_variants == 0)
+    src->options_.block_variants = VariantBlock::VariantsFor(src->sample_ids_.size());
 
   if (!options.regions.empty()) {
     if (!src->regular_file_)
@@ -781,6 +784,9 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
   const bool decode_gt = options_.decode_bcf_gt && options_.fast_text && !im.vcf_text;
   if (decode_gt) {
     block.codes.clear();
+    // Whole block at once: growing record by record would copy the codes at each doubling and
+    // fault in every doubled buffer (a pooled block keeps this capacity for its next use).
+    block.codes.reserve(options_.block_variants * sample_ids_.size());
     raw->gt.reserve(options_.block_variants);
   }
   std::string alleles;  // "REF\tALT" of the record, for the order checks

@@ -19,7 +19,7 @@ struct VcfSourceOptions {
   std::string regions;       // bcftools -r: "chr1:1000-2000,chr2"; needs a .csi/.tbi index
   std::string samples_file;  // bcftools -S: one id per line; "^file" excludes
   int threads = 0;           // extra htslib (BGZF) decompression threads
-  size_t block_variants = VariantBlock::kBlockVariants;
+  size_t block_variants = 0;  // records per block; 0: VariantBlock::VariantsFor(samples)
   /// A record before the previous one on its contig, or on a contig that ended earlier: a
   /// FormatError naming both records, or skipped as `unsorted` (--decode-gt.unsorted).
   OrderPolicy unsorted = OrderPolicy::kError;

@@ -1,5 +1,6 @@
 #pragma once
 /// The message that travels the ingest flow graph: a block of consecutive VCF records.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -53,6 +54,15 @@ struct Variant {
 class VariantBlock {
  public:
   static constexpr size_t kBlockVariants = 1024;
+  /// Records per block for `n_samples` samples: as many as keep the block's codes near
+  /// kBlockCodeBytes (so that a block's codes stay in a core's L2 cache from one stage to the
+  /// next, and the pooled blocks' pages are few), a multiple of 64 (the packing tile), from 64 to
+  /// kBlockVariants. 3,450 samples: 256 records.
+  static constexpr size_t kBlockCodeBytes = size_t{1} << 20;
+  static size_t VariantsFor(size_t n_samples) {
+    const size_t fit = kBlockCodeBytes / std::max<size_t>(n_samples, 1) / 64 * 64;
+    return std::clamp<size_t>(fit, 64, kBlockVariants);
+  }
 
   uint64_t seq = 0;       // position of the block in the input, 0-based; restores order
   size_t n_samples = 0;
