@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <future>
 
 #include "pipeline/error.h"
 
@@ -180,8 +181,15 @@ void AtomicFile::Write(const void* data, size_t size) {
   }
 }
 
-void AtomicFile::Commit() {
-  if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) ThrowWrite(path_, errno);
+void AtomicFile::Commit(const OnWritten& on_written) {
+  if (std::fflush(file_) != 0) ThrowWrite(path_, errno);
+  std::future<void> beside;
+  if (on_written)
+    beside = std::async(std::launch::async, [&] { on_written(temp_path_); });
+  const int sync_status = ::fsync(fileno(file_));
+  const int sync_errno = errno;
+  if (beside.valid()) beside.get();  // its error first: the file is still the temp one
+  if (sync_status != 0) ThrowWrite(path_, sync_errno);
   const int close_status = std::fclose(file_);
   file_ = nullptr;
   if (close_status != 0) ThrowWrite(path_, errno);

@@ -7,9 +7,14 @@
 /// opened, and rename() replaces a symlink at the final name instead of writing through it.
 /// Leftovers of a killed run are removed by RemoveStaleTempFiles().
 #include <cstdio>
+#include <functional>
 #include <string>
 
 namespace snpflow::io {
+
+/// Called by Commit() with the temp file's path once its bytes are final, on another thread
+/// while Commit waits for the disk (fsync): e.g. to hash the file for a manifest meanwhile.
+using OnWritten = std::function<void(const std::string& temp_path)>;
 
 class AtomicFile {
  public:
@@ -22,8 +27,9 @@ class AtomicFile {
   /// Append bytes; throws InputError (e.g. disk full) naming the path.
   void Write(const void* data, size_t size);
   void Write(const std::string& text) { Write(text.data(), text.size()); }
-  /// Flush, fsync and rename to the final path, then fsync the directory.
-  void Commit();
+  /// Flush, fsync and rename to the final path, then fsync the directory; `on_written`, if
+  /// given, runs beside the fsync (its exception, if any, is rethrown after the wait).
+  void Commit(const OnWritten& on_written = nullptr);
   FILE* file() { return file_; }
   const std::string& path() const { return path_; }
   const std::string& temp_path() const { return temp_path_; }

@@ -134,16 +134,16 @@ std::vector<ManifestEntry> CommitStreamedDataFiles(const PackedStore& store,
                                                    VariantTableWriter& variants,
                                                    const std::string& dir, int zstd_level) {
   std::vector<ManifestEntry> described(3);
-  RunAll({[&] {
-            store.Save(StorePath(dir), zstd_level);
-            described[0] = DescribeFile(dir, "store.snpf");
-          },
-          [&] {
-            counts.Commit();
-            described[1] = DescribeFile(dir, "counts.npy");
-            variants.Commit();
-            described[2] = DescribeFile(dir, "variants.tsv");
-          }});
+  // Each file is hashed for the manifest from its temp file, once written, while its fsync waits
+  // for the disk.
+  auto describe = [&described](size_t i, const char* name) -> OnWritten {
+    return [&described, i, name](const std::string& temp) {
+      described[i] = DescribeFileAs(temp, name);
+    };
+  };
+  RunAll({[&] { store.Save(StorePath(dir), zstd_level, describe(0, "store.snpf")); },
+          [&] { counts.Commit(describe(1, "counts.npy")); },
+          [&] { variants.Commit(describe(2, "variants.tsv")); }});
   return described;
 }
 
@@ -186,10 +186,10 @@ void VariantTableWriter::Add(const SiteInfo& site, const uint64_t g[4]) {
   }
 }
 
-void VariantTableWriter::Commit() {
+void VariantTableWriter::Commit(const OnWritten& on_written) {
   file_.Write(buffer_);
   buffer_.clear();
-  file_.Commit();
+  file_.Commit(on_written);
 }
 
 void WriteVariantTable(const std::vector<SiteInfo>& sites, const GenotypeCounts& counts,

@@ -82,8 +82,8 @@ class VariantTableWriter {
   explicit VariantTableWriter(const std::string& path);
   /// Add a site; `totals`: its genotype counts 0, 1, 2, missing over all samples.
   void Add(const SiteInfo& site, const uint64_t totals[4]);
-  /// Write what is buffered and rename into place.
-  void Commit();
+  /// Write what is buffered and rename into place (`on_written`: see AtomicFile::Commit).
+  void Commit(const OnWritten& on_written = nullptr);
 
  private:
   AtomicFile file_;

@@ -134,9 +134,9 @@ void CountsNpyStream::Add(const uint16_t* row) {
   if (m.buffer.size() >= kFlushBytes) m.Flush();
 }
 
-void CountsNpyStream::Commit() {
+void CountsNpyStream::Commit(const OnWritten& on_written) {
   impl_->Flush();
-  impl_->writer.Commit();
+  impl_->writer.Commit(on_written);
 }
 
 std::string CountsDtype(const GenotypeCounts& counts) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "io/atomic_file.h"
+
 namespace snpflow::io {
 
 /// Counts per SNP x partition x class x genotype{0,1,2,missing}, from the ingest pass. Stored in
@@ -78,8 +80,9 @@ class CountsNpyStream {
   ~CountsNpyStream();
   /// Append one SNP's folds * classes * 4 counters. A narrow stream refuses a count above 255.
   void Add(const uint16_t* row);
-  /// Write the rows still buffered, set the header's row count and rename into place.
-  void Commit();
+  /// Write the rows still buffered, set the header's row count and rename into place (with
+  /// `on_written` beside the fsync, see AtomicFile::Commit).
+  void Commit(const OnWritten& on_written = nullptr);
 
  private:
   struct Impl;

@@ -198,9 +198,13 @@ std::string FileChecksum(const std::string& path, uint64_t* size) {
 }
 
 ManifestEntry DescribeFile(const std::string& dir, const std::string& rel) {
+  return DescribeFileAs(dir + "/" + rel, rel);
+}
+
+ManifestEntry DescribeFileAs(const std::string& path, const std::string& rel) {
   ManifestEntry e;
   e.path = rel;
-  e.xxh3_128 = FileChecksum(dir + "/" + rel, &e.size);
+  e.xxh3_128 = FileChecksum(path, &e.size);
   return e;
 }
 

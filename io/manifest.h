@@ -42,6 +42,8 @@ std::string FileChecksum(const std::string& path, uint64_t* size);
 
 /// Describe DIR/REL (size and checksum) for a manifest.
 ManifestEntry DescribeFile(const std::string& dir, const std::string& rel);
+/// Describe the file at `path` (e.g. a temp file before its rename) as the manifest entry `rel`.
+ManifestEntry DescribeFileAs(const std::string& path, const std::string& rel);
 
 /// Return the manifest's "files" entries as a JSON array (one object per line, `indent` spaces
 /// before each), for writers that embed them in a larger manifest (export).

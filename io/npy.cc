@@ -164,7 +164,7 @@ void NpyWriter::Write(const void* data, size_t bytes) {
   m.written += bytes;
 }
 
-void NpyWriter::Commit() {
+void NpyWriter::Commit(const OnWritten& on_written) {
   Impl& m = *impl_;
   if (m.committed) return;
   if (m.open_axis) {
@@ -183,7 +183,7 @@ void NpyWriter::Commit() {
                 " data bytes, shape " + ShapeText(m.shape) + " x " + m.dtype + " needs " +
                 std::to_string(m.expected));
   if (m.cstream != nullptr) m.Emit(nullptr, 0, /*end=*/true);
-  m.file->Commit();
+  m.file->Commit(on_written);
   m.committed = true;
 }
 

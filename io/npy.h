@@ -24,7 +24,7 @@ class NpyWriter {
   void Write(const void* data, size_t bytes);
   /// Check that exactly prod(shape) elements (an open first axis: whole rows) were written, then
   /// rename into place.
-  void Commit();
+  void Commit(const OnWritten& on_written = nullptr);  // see AtomicFile::Commit
 
  private:
   struct Impl;

@@ -315,7 +315,7 @@ class StoreFileWriter {
   }
   /// Write the compressed metadata (`meta_raw` bytes of text), the index and the header; commit.
   void Finish(uint64_t n_samples, uint64_t n_variants, const std::vector<uint8_t>& meta,
-              uint64_t meta_raw) {
+              uint64_t meta_raw, const OnWritten& on_written) {
     const uint64_t meta_offset = offset_;
     file_.Write(meta.data(), meta.size());
     file_.Write(index_);
@@ -333,7 +333,7 @@ class StoreFileWriter {
     if (std::fseek(file_.file(), 0, SEEK_SET) != 0)
       throw InputError("cannot write '" + file_.path() + "': " + std::strerror(errno));
     file_.Write(head);
-    file_.Commit();
+    file_.Commit(on_written);
   }
 
  private:
@@ -741,7 +741,7 @@ size_t PackedStore::memory_bytes() const {
   return total;
 }
 
-void PackedStore::Save(const std::string& path, int zstd_level) const {
+void PackedStore::Save(const std::string& path, int zstd_level, const OnWritten& on_written) const {
   if (!finished_) throw Error("PackedStore::Save('" + path + "') called before Finish()");
   const size_t n_tiles = tiles_.size();
   if (raw_released() && background_->level != zstd_level)
@@ -804,7 +804,7 @@ void PackedStore::Save(const std::string& path, int zstd_level) const {
     }
   }
   const Meta meta = meta_done.get();
-  file->Finish(num_samples(), num_variants(), meta.bytes, meta.raw);
+  file->Finish(num_samples(), num_variants(), meta.bytes, meta.raw, on_written);
 }
 
 namespace {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "io/atomic_file.h"
+
 namespace snpflow::io {
 
 /// A kept variant's site, as written to variants.tsv and the store's variant table.
@@ -94,8 +96,9 @@ class PackedStore {
 
   /// Write the store to `path` atomically (format version 2): header, tiles compressed with zstd
   /// and checksummed (CRC32 of the compressed bytes + zstd checksum), then the sample ids and
-  /// variant table, then the tile index.
-  void Save(const std::string& path, int zstd_level = kDefaultZstdLevel) const;
+  /// variant table, then the tile index. `on_written`: see AtomicFile::Commit.
+  void Save(const std::string& path, int zstd_level = kDefaultZstdLevel,
+            const OnWritten& on_written = nullptr) const;
   /// Read a store written by Save. Throws FormatError naming the file and the tile on a bad magic,
   /// truncation, or checksum mismatch; InputError when the file can't be opened.
   static PackedStore Load(const std::string& path);

@@ -47,6 +47,39 @@ TEST(AtomicFile, TempFileIsAHiddenRandomNameBesideTheTargetAndIsRenamedOnCommit)
   EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"out.txt"});
 }
 
+TEST(AtomicFile, OnWrittenSeesTheFinalBytesInTheTempFileBeforeTheRename) {
+  TempDir dir;
+  const std::string path = dir / "out.txt";
+  AtomicFile file(path);
+  file.Write("abc");
+  file.Write(std::string(3 << 20, 'x'));  // past stdio's buffer
+  std::string seen, seen_at;
+  bool final_existed = true;
+  file.Commit([&](const std::string& temp) {
+    seen_at = temp;
+    seen = ReadFile(temp);
+    final_existed = fs::exists(path);
+  });
+  EXPECT_EQ(seen_at, file.temp_path());
+  EXPECT_EQ(seen, "abc" + std::string(3 << 20, 'x'));
+  EXPECT_FALSE(final_existed);
+  EXPECT_EQ(ReadFile(path), seen);
+}
+
+TEST(AtomicFile, AnErrorOfOnWrittenFailsTheCommitAndLeavesNoFile) {
+  TempDir dir;
+  const std::string path = dir / "out.txt";
+  WriteText(path, "old");
+  {
+    AtomicFile file(path);
+    file.Write("new");
+    EXPECT_THROW(file.Commit([](const std::string&) { throw InputError("cannot hash"); }),
+                 InputError);
+  }
+  EXPECT_EQ(ReadFile(path), "old");
+  EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"out.txt"});
+}
+
 TEST(AtomicFile, TwoWritersOfOnePathGetDifferentTempFiles) {
   TempDir dir;
   AtomicFile a(dir / "x"), b(dir / "x");

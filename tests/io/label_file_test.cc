@@ -28,6 +28,20 @@ TEST(LabelFile, StripsUtf8BomAndCrlf) {
   EXPECT_EQ(plain.labels, t.labels);
 }
 
+TEST(LabelFile, FieldsAreSplitOnAnyRunOfWhitespace) {
+  TempDir dir;
+  // Spaces, tabs, vertical tabs and form feeds, in runs, before the first field and after the
+  // last: the fields are what `istream >> string` reads.
+  auto path = Write(dir, "  sample \t pop\tsuper_pop \nA\t\tX  EUR\n \vB\fY\tAFR\t\n");
+  LabelTable t = ReadLabelFile(path, "pop");
+  EXPECT_EQ(t.samples, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(t.labels, (std::vector<std::string>{"X", "Y"}));
+  EXPECT_EQ(ReadLabelFile(path, "super_pop").labels, (std::vector<std::string>{"EUR", "AFR"}));
+  // A line of whitespace only is skipped like a blank one.
+  EXPECT_EQ(ReadLabelFile(Write(dir, "sample pop\n \t \nA X\n"), "pop").samples,
+            (std::vector<std::string>{"A"}));
+}
+
 TEST(LabelFile, NamesBothLinesOfADuplicateSample) {
   TempDir dir;
   auto path = Write(dir, "sample\tpop\nA\tX\n# comment\nB\tY\nA\tY\n");
