@@ -365,7 +365,7 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
     // time per 2 GB here); a deeper queue lets them decompress ahead in runs. Only BGZF input
     // has blocks to decompress (hts_set_threads starts no thread for plain text either).
     im.tpool.pool = hts_tpool_init(options.threads);
-    im.tpool.qsize = getenv("EXP_Q") ? atoi(getenv("EXP_Q")) : kBgzfQueueBlocks;
+    im.tpool.qsize = kBgzfQueueBlocks;
     if (im.tpool.pool == nullptr || hts_set_opt(im.fp, HTS_OPT_THREAD_POOL, &im.tpool) != 0)
       throw Error("'" + path + "': could not start " + std::to_string(options.threads) +
                   " decompression threads");

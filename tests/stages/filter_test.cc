@@ -55,5 +55,26 @@ TEST(FilterStage, ThresholdsOnLongRows) {
         << "row " << r;
 }
 
+TEST(FilterStage, AtTheDefaultsOnlyAllMissingAndIndelsAreDropped) {
+  // No MAF or missing-rate threshold: the codes are not counted, only searched for a call; the
+  // one called genotype sits last in the row (BlockOf fills from the end) or is missing.
+  auto filter = DefaultRegistry().Make<BlockStage>("filter", {}, "filter");
+  VariantBlock block = BlockOf({
+      {0, 0, kSamples},      // all-missing
+      {0, 0, kSamples - 1},  // one hom-ref call, first in the row: kept
+      {1, 0, kSamples - 1},  // one het call: kept
+      {0, 0, 0},             // all hom-ref (maf 0): kept
+      {0, 0, kSamples},      // all-missing
+  });
+  block.codes_of(2)[0] = 1;  // the het call moved to the row's start
+  block.codes_of(2)[kSamples - 1] = 3;
+  block.variants[3].alt = "GT";  // an indel
+  filter->Process(block);
+  const std::vector<std::string> want = {"all-missing", "", "", "not-snp", "all-missing"};
+  for (size_t r = 0; r < want.size(); ++r)
+    EXPECT_EQ(block.dropped[r] == nullptr ? "" : std::string(block.dropped[r]), want[r])
+        << "row " << r;
+}
+
 }  // namespace
 }  // namespace snpflow
