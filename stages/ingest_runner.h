@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/label_file.h"
 #include "io/vcf_source.h"
 #include "pipeline/options.h"
 #include "pipeline/registry.h"
@@ -64,12 +65,14 @@ std::string IngestFingerprint(const IngestSpec& spec);
 /// and record.
 IngestResult RunIngest(const StageRegistry& registry, const IngestSpec& spec);
 
-/// Match VCF samples with the label table; build classes and stratified folds. Throws InputError
-/// when a VCF sample has no label, or, with `every_label_in_vcf`, when a labelled sample is not in
-/// the VCF (off with -S, where the label file may list more samples than were selected).
+/// Match VCF samples with the label table (`labels`, read from `labels_path` by
+/// io::ReadLabelFile); build classes and stratified folds. Throws InputError when a VCF sample has
+/// no label, or, with `every_label_in_vcf`, when a labelled sample is not in the VCF (off with
+/// -S, where the label file may list more samples than were selected).
 SampleTable BuildSampleTable(const std::vector<std::string>& vcf_samples, const std::string& vcf_path,
-                             const std::string& labels_path, const std::string& label_column,
-                             int folds, uint64_t seed, bool every_label_in_vcf);
+                             const io::LabelTable& labels, const std::string& labels_path,
+                             const std::string& label_column, int folds, uint64_t seed,
+                             bool every_label_in_vcf);
 
 /// Return a warning naming the classes with fewer samples than folds (some folds then have none
 /// of them to train, validate or test on) and their sample counts; "" when there are none.
