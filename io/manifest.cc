@@ -1,6 +1,7 @@
 #include "io/manifest.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -204,6 +205,23 @@ ManifestEntry DescribeFile(const std::string& dir, const std::string& rel) {
 ManifestEntry DescribeFileAs(const std::string& path, const std::string& rel) {
   ManifestEntry e;
   e.path = rel;
+  // A file this process has just written, under its directory's lock: no one shortens it while
+  // it is mapped (which would be a SIGBUS), so it is hashed straight from the page cache, without
+  // read()'s copy (a third of the time at 29 MB). Anything unmappable goes through read().
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    const size_t size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map != MAP_FAILED) {
+      ::close(fd);
+      e.xxh3_128 = Hex128(XXH3_128bits(map, size));
+      e.size = size;
+      ::munmap(map, size);
+      return e;
+    }
+  }
+  if (fd >= 0) ::close(fd);
   e.xxh3_128 = FileChecksum(path, &e.size);
   return e;
 }
