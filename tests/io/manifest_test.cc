@@ -33,7 +33,7 @@ TEST(ManifestTest, ChecksumIsXxh3128OfTheBytesStreamedInChunks) {
   // The XXH3-128 of no bytes (xxhash's test vector), high 64 bits first as xxh128sum prints it.
   EXPECT_EQ(FileChecksum(dir / "empty", &size), "99aa06d3014798d86001c324468d497f");
   EXPECT_EQ(size, 0u);
-  // Larger than the 1 MiB read buffer: the streamed hash equals the one-shot hash.
+  // Larger than the 256 KiB read buffer: the streamed hash equals the one-shot hash.
   std::string big(3 * (1 << 20) + 12345, '\0');
   std::mt19937 rng(5);
   for (char& c : big) c = static_cast<char>(rng());
@@ -45,6 +45,25 @@ TEST(ManifestTest, ChecksumIsXxh3128OfTheBytesStreamedInChunks) {
   EXPECT_EQ(FileChecksum(dir / "big", &size), want);
   EXPECT_EQ(size, big.size());
   EXPECT_THROW(FileChecksum(dir / "missing", &size), InputError);
+}
+
+TEST(ManifestTest, DescribeFileAsHashesMappedWindowsLikeFileChecksum) {
+  TempDir dir;
+  // Past the 16 MiB mapping window and not a multiple of a page; and an empty file.
+  std::string big((16 << 20) + 4096 * 3 + 77, '\0');
+  std::mt19937 rng(9);
+  for (char& c : big) c = static_cast<char>(rng());
+  WriteFile(dir / "big", big);
+  WriteFile(dir / "empty", "");
+  for (const char* name : {"big", "empty"}) {
+    uint64_t size = 0;
+    const std::string want = FileChecksum(dir / name, &size);
+    const ManifestEntry e = DescribeFileAs(dir / name, "as/listed.bin");
+    EXPECT_EQ(e.path, "as/listed.bin");
+    EXPECT_EQ(e.xxh3_128, want) << name;
+    EXPECT_EQ(e.size, size) << name;
+  }
+  EXPECT_THROW(DescribeFileAs(dir / "missing", "x"), InputError);
 }
 
 TEST(ManifestTest, RoundTripsAndVerifies) {
