@@ -45,9 +45,14 @@ measure() {  # name input out_dir command...: "name input wall_s cpu_s rss_mb wr
   shift 3
   rm -rf "$out"*
   sync
+  # Wall time to the millisecond (time -v prints centiseconds: too coarse for 0.2 s runs); it
+  # includes /usr/bin/time's own start, the same for every tool.
+  local t0 t1
+  t0=$(date +%s%N)
   /usr/bin/time -v -o time.txt "$@" >/dev/null 2>cmd.err || { echo "$name failed:" >&2; cat cmd.err >&2; exit 1; }
+  t1=$(date +%s%N)
   local secs cpu rss written
-  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' time.txt)
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')
   cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' time.txt)
   rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' time.txt)
   written=0
@@ -99,7 +104,7 @@ echo "# run $run of $REPEAT; $(uptime | sed 's/.*load/load/')"
 printf "%-22s %-7s %8s %7s %10s %9s %8s %11s\n" tool input "wall s" "CPU s" "x bcftools" "x plink2" "peak MB" "written MB"
 awk '{ if ($1=="bcftools-view-Ou") base[$2]=$3; if ($1=="plink2-make-pgen") pl[$2]=$3; rows[NR]=$0 }
      END { for (i=1;i<=NR;i++) { split(rows[i],f," ");
-             printf "%-22s %-7s %8.2f %7.2f %10.2f %9s %8d %11d\n", f[1], f[2], f[3], f[4], f[3]/base[f[2]],
+             printf "%-22s %-7s %8.3f %7.2f %10.2f %9s %8d %11d\n", f[1], f[2], f[3], f[4], f[3]/base[f[2]],
                     (f[2] in pl) ? sprintf("%.2f", f[3]/pl[f[2]]) : "-", f[5], f[6] } }' results.txt
 echo "# every snpflow store above is byte-identical"
 for f in bcf vcf htslib-bcf htslib-vcf; do echo "# stages $f: $(cat stages-$f.txt)"; done
@@ -124,7 +129,7 @@ for key in next(iter(runs.values())):
     walls = [r[key] for r in runs.values() if key in r]
     ratio = lambda peer: [r[key] / r[(peer, key[1])] for r in runs.values()
                           if key in r and (peer, key[1]) in r]
-    print(f"{key[0]:22} {key[1]:7} {statistics.median(walls):8.2f} "
+    print(f"{key[0]:22} {key[1]:7} {statistics.median(walls):8.3f} "
           f"{cell(ratio('bcftools-view-Ou'))} {cell(ratio('plink2-make-pgen'))}")
 EOF
 fi
