@@ -29,6 +29,23 @@ SampleTable SkewedSamples() {
   return s;
 }
 
+// 5 partitions x 4 classes = 20 cells over 900 samples, more than one group of the 8 cells the
+// stage writes at a time (8, 8, then 4): cell 0 holds 300 samples (two runs), cell 19 none.
+SampleTable ManyCellSamples() {
+  SampleTable s;
+  s.folds = 5;
+  s.class_names = {"a", "b", "c", "d"};
+  for (size_t i = 0; i < 900; ++i) {
+    s.ids.push_back("s" + std::to_string(i));
+    int label = i < 300 ? 0 : static_cast<int>(i % 4);
+    int partition = i < 300 ? 0 : static_cast<int>((i / 4) % 5);
+    if (label == 3 && partition == 4) partition = 3;  // cell 19 stays empty
+    s.label.push_back(label);
+    s.partition.push_back(partition);
+  }
+  return s;
+}
+
 // Counts brute-force: per kept variant, per cell, per code.
 std::vector<uint16_t> BruteForceCounts(const VariantBlock& block, const SampleTable& s) {
   const size_t cells = static_cast<size_t>(s.folds) * s.num_classes();
@@ -54,33 +71,36 @@ void SizeBlock(VariantBlock& block, const SampleTable& s, size_t n_variants) {
 // Full and partial blocks, every remainder of kept variants modulo the 64 a counting step takes,
 // with runs of each code long enough to fill every counter level (3, 15, 255 samples).
 TEST(CountStage, BitSlicedCountsEqualBruteForceForEveryBlockShape) {
-  RunContext ctx;
-  ctx.samples = SkewedSamples();
-  const SampleTable& s = ctx.samples;
-  CountStage stage{CountOptions{}};
-  stage.Init(ctx);
-  std::mt19937 rng(9);
-  // One block, reused as the graph reuses blocks: its buffers keep the last block's values (they
-  // grow unzeroed), which every count must overwrite.
-  VariantBlock block;
-  for (size_t n_variants : {1024, 1, 5, 63, 64, 65, 127, 129, 200, 1000, 1024}) {
-    block.Reset();
-    SizeBlock(block, s, n_variants);
-    for (size_t v = 0; v < n_variants; ++v) {
-      const int mode = static_cast<int>(v % 5);  // random, or all one code
-      for (size_t i = 0; i < s.size(); ++i)
-        block.codes_of(v)[i] = static_cast<uint8_t>(mode == 4 ? rng() % 4 : mode);
+  for (const SampleTable& samples : {SkewedSamples(), ManyCellSamples()}) {
+    RunContext ctx;
+    ctx.samples = samples;
+    const SampleTable& s = ctx.samples;
+    SCOPED_TRACE(std::to_string(s.num_cells()) + " cells");
+    CountStage stage{CountOptions{}};
+    stage.Init(ctx);
+    std::mt19937 rng(9);
+    // One block, reused as the graph reuses blocks: its buffers keep the last block's values
+    // (they grow unzeroed), which every count must overwrite.
+    VariantBlock block;
+    for (size_t n_variants : {1024, 1, 5, 63, 64, 65, 127, 129, 200, 1000, 1024}) {
+      block.Reset();
+      SizeBlock(block, s, n_variants);
+      for (size_t v = 0; v < n_variants; ++v) {
+        const int mode = static_cast<int>(v % 5);  // random, or all one code
+        for (size_t i = 0; i < s.size(); ++i)
+          block.codes_of(v)[i] = static_cast<uint8_t>(mode == 4 ? rng() % 4 : mode);
+      }
+      if (n_variants > 10) block.Drop(rng() % n_variants, "maf");
+      // Garbage where the counts and packed rows will go: the stage must write every element.
+      block.counts.assign(n_variants * s.size() * 4, 0xBEEF);
+      block.counts.clear();
+      block.packed.assign(n_variants * s.size(), 0xA5);
+      block.packed.clear();
+      stage.Process(block);
+      ASSERT_EQ(std::vector<uint16_t>(block.counts.begin(), block.counts.end()),
+                BruteForceCounts(block, s))
+          << n_variants << " variants";
     }
-    if (n_variants > 10) block.Drop(rng() % n_variants, "maf");
-    // Garbage where the counts and packed rows will go: the stage must write every element.
-    block.counts.assign(n_variants * s.size() * 4, 0xBEEF);
-    block.counts.clear();
-    block.packed.assign(n_variants * s.size(), 0xA5);
-    block.packed.clear();
-    stage.Process(block);
-    ASSERT_EQ(std::vector<uint16_t>(block.counts.begin(), block.counts.end()),
-              BruteForceCounts(block, s))
-        << n_variants << " variants";
   }
 }
 
