@@ -14,6 +14,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "io/atomic_file.h"
@@ -163,6 +164,46 @@ std::string Hex128(const XXH128_hash_t& h) {
 
 std::string ManifestPath(const std::string& dir) { return dir + "/" + kManifestFile; }
 
+using Xxh3State = std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)>;
+
+// A fresh XXH3-128 streaming state (default seed).
+Xxh3State NewXxh3State() {
+  Xxh3State state(XXH3_createState(), &XXH3_freeState);
+  XXH3_128bits_reset(state.get());
+  return state;
+}
+
+// FileChecksum of a file this process has just written, under its directory's lock: no one
+// shortens it while it is mapped (which would be a SIGBUS), so it is hashed straight from the
+// page cache, without read()'s copy (a third of the time at 29 MB), a window at a time (the
+// mapped pages count as the process's memory). Nothing when it cannot be mapped.
+std::optional<std::string> MappedChecksum(const std::string& path, uint64_t* size) {
+  constexpr size_t kWindowBytes = size_t{16} << 20;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::optional<std::string> sum;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    const size_t n_bytes = static_cast<size_t>(st.st_size);
+    Xxh3State state = NewXxh3State();
+    size_t at = 0;
+    for (; at < n_bytes; at += kWindowBytes) {
+      const size_t n = std::min(kWindowBytes, n_bytes - at);
+      void* map = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+                         static_cast<off_t>(at));
+      if (map == MAP_FAILED) break;
+      XXH3_128bits_update(state.get(), map, n);
+      ::munmap(map, n);
+    }
+    if (at >= n_bytes) {
+      sum = Hex128(XXH3_128bits_digest(state.get()));
+      *size = n_bytes;
+    }
+  }
+  ::close(fd);
+  return sum;
+}
+
 }  // namespace
 
 const ManifestEntry* Manifest::Find(const std::string& path) const {
@@ -174,9 +215,7 @@ const ManifestEntry* Manifest::Find(const std::string& path) const {
 std::string FileChecksum(const std::string& path, uint64_t* size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw InputError("cannot read '" + path + "': " + std::strerror(errno));
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
-                                                                 &XXH3_freeState);
-  XXH3_128bits_reset(state.get());
+  Xxh3State state = NewXxh3State();
   // Cache-sized and left unzeroed: a zero-filled 1 MB buffer per file cost 256 page faults and a
   // memset, for bytes that read() overwrites.
   constexpr size_t kBufferBytes = size_t{256} << 10;
@@ -206,36 +245,8 @@ ManifestEntry DescribeFile(const std::string& dir, const std::string& rel) {
 ManifestEntry DescribeFileAs(const std::string& path, const std::string& rel) {
   ManifestEntry e;
   e.path = rel;
-  // A file this process has just written, under its directory's lock: no one shortens it while
-  // it is mapped (which would be a SIGBUS), so it is hashed straight from the page cache, without
-  // read()'s copy (a third of the time at 29 MB), a window at a time (the mapped pages count as
-  // the process's memory). Anything unmappable goes through read().
-  constexpr size_t kWindowBytes = size_t{16} << 20;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    const size_t size = static_cast<size_t>(st.st_size);
-    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
-                                                                   &XXH3_freeState);
-    XXH3_128bits_reset(state.get());
-    size_t at = 0;
-    for (; at < size; at += kWindowBytes) {
-      const size_t n = std::min(kWindowBytes, size - at);
-      void* map = ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
-                         static_cast<off_t>(at));
-      if (map == MAP_FAILED) break;
-      XXH3_128bits_update(state.get(), map, n);
-      ::munmap(map, n);
-    }
-    if (at >= size) {
-      ::close(fd);
-      e.xxh3_128 = Hex128(XXH3_128bits_digest(state.get()));
-      e.size = size;
-      return e;
-    }
-  }
-  if (fd >= 0) ::close(fd);
-  e.xxh3_128 = FileChecksum(path, &e.size);
+  std::optional<std::string> sum = MappedChecksum(path, &e.size);
+  e.xxh3_128 = sum ? *std::move(sum) : FileChecksum(path, &e.size);  // read() names the error
   return e;
 }
 

@@ -40,10 +40,11 @@ struct Manifest {
 /// naming the file when it cannot be read.
 std::string FileChecksum(const std::string& path, uint64_t* size);
 
-/// Describe DIR/REL (size and checksum) for a manifest.
+/// Describe DIR/REL (size and checksum) for a manifest: DescribeFileAs(DIR/REL, REL).
 ManifestEntry DescribeFile(const std::string& dir, const std::string& rel);
 /// Describe the file at `path` (e.g. a temp file before its rename) as the manifest entry `rel`.
-/// Only for a file this process has just written and nothing else changes (it is mapped).
+/// Only for a file this process has just written and nothing else changes (it is mapped, so a
+/// file shortened meanwhile would be a SIGBUS); `verify` and loads use FileChecksum.
 ManifestEntry DescribeFileAs(const std::string& path, const std::string& rel);
 
 /// Return the manifest's "files" entries as a JSON array (one object per line, `indent` spaces

@@ -85,7 +85,7 @@ class FilterStage : public BlockStage {
       }
       const uint8_t* codes = block.codes_of(i);
       if (!counts_needed_) {  // only "all-missing" can drop it: look for one called genotype
-        if (std::all_of(codes, codes + block.n_samples, [](uint8_t c) { return c == 3; }))
+        if (std::all_of(codes, codes + block.n_samples, [](uint8_t c) { return c == kMissing; }))
           block.Drop(i, "all-missing");
         continue;
       }
