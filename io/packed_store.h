@@ -128,6 +128,7 @@ class PackedStore {
   /// The tile being filled: kTileVariants/4 bytes per sample, codes ORed in.
   std::vector<uint8_t> open_tile_;
   size_t open_count_ = 0;  // variants in open_tile_
+  bool open_tile_zeroed_ = false;  // open_tile_ is zero past its copied bytes (AppendPacked)
   bool finished_ = false;
   /// CompressInBackground's tasks and their results. Declared last: destroyed first, waiting
   /// for its tasks, which read tiles_.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -402,6 +403,40 @@ TEST(PackedStore, PackCodesReportsACodeAboveThreeAnywhere) {
     EXPECT_GT(PackedStore::PackCodes(variants.data(), count, n, packed), 3) << v << " " << i;
     codes[v * n + i] = old;
   }
+}
+
+// A streamed store fills each new tile in a buffer that held an earlier, compressed tile, without
+// zeroing it first: whole-byte copies overwrite the old bytes, and they are zeroed before codes
+// are first spliced in. Tiles 0 and 1 (256-variant runs, as the ingest sink appends) leave such
+// buffers; the later tiles mix those runs with splices: after whole bytes, at a tile's start,
+// and across a tile boundary.
+TEST(PackedStoreTest, StreamedStoreReusesTileBuffersWithoutStaleCodes) {
+  TempDir dir;
+  const size_t n_samples = 53;
+  const std::vector<size_t> runs = {256, 256, 256, 256, 256, 256, 256, 256,  // tiles 0-1
+                                    256, 256, 7, 5, 3, 497,                   // tile 2
+                                    1, 255, 256, 256, 259,                    // tiles 3-4
+                                    256, 256, 256, 256, 256, 256, 100};
+  size_t n_variants = 0;
+  for (size_t r : runs) n_variants += r;
+  const std::vector<uint8_t> codes = RandomCodes(n_samples, n_variants, 17);
+  Build(n_samples, n_variants, codes).Save(dir / "plain.snpf", 3);
+  const std::string path = dir / "streamed.snpf";
+  PackedStore streamed(SampleIds(n_samples));
+  streamed.CompressInBackground(3, 2, /*keep_raw=*/false);
+  streamed.StreamTo(path);
+  size_t v = 0;
+  for (size_t r : runs) {
+    AppendRun(streamed, codes, n_samples, v, r);
+    v += r;
+    // Give the background thread time to compress the first tiles and hand their buffers back.
+    if (v == 2 * PackedStore::kTileVariants)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  streamed.Finish();
+  streamed.Save(path, 3);
+  EXPECT_EQ(ReadFile(path), ReadFile(dir / "plain.snpf"));
+  ExpectCodes(PackedStore::Load(path), n_samples, n_variants, codes);
 }
 
 TEST(PackedStoreTest, StreamedStoreWritesTheSameFileWhileBuilt) {
