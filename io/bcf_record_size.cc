@@ -28,18 +28,29 @@ uint64_t BytesLeftAtMost(const BGZF* fp, uint64_t file_size) {
   return (compressed_left / kMinBlockBytes + 1) * kMaxBlockBytes;
 }
 
+enum class Peek { kEnd, kStraddles, kDone };
+
+// The next `n` bytes of fp when they lie in one block (loading the next block when the current
+// one is used up, as bgzf_read would now); fp's position does not move.
+Peek PeekInBlock(BGZF* fp, uint8_t* out, int n) {
+  if (fp->block_offset >= fp->block_length) {
+    if (bgzf_read_block(fp) != 0 || fp->block_length == 0) return Peek::kEnd;
+  }
+  if (fp->block_length - fp->block_offset < n) return Peek::kStraddles;
+  std::memcpy(out, static_cast<const uint8_t*>(fp->uncompressed_block) + fp->block_offset,
+              static_cast<size_t>(n));
+  return Peek::kDone;
+}
+
+uint64_t ClaimedRecordBytes(const uint8_t head[8]) {
+  return 8 + uint64_t{LittleEndian32(head)} + LittleEndian32(head + 4);
+}
+
 }  // namespace
 
 bool PeekBgzf(BGZF* fp, uint8_t* out, int n, BGZF* side) {
-  if (fp->block_offset >= fp->block_length) {
-    // The current block is used up: load the next one, as bgzf_read would now.
-    if (bgzf_read_block(fp) != 0 || fp->block_length == 0) return false;
-  }
-  if (fp->block_length - fp->block_offset >= n) {
-    std::memcpy(out, static_cast<const uint8_t*>(fp->uncompressed_block) + fp->block_offset,
-                static_cast<size_t>(n));
-    return true;
-  }
+  const Peek peek = PeekInBlock(fp, out, n);
+  if (peek != Peek::kStraddles) return peek == Peek::kDone;
   // The bytes straddle two blocks: read them from the side handle, or from fp and then go back
   // (a plain gzip stream cannot). The input is a regular file, so the seeks do not fail in
   // practice.
@@ -54,8 +65,20 @@ bool PeekBgzf(BGZF* fp, uint8_t* out, int n, BGZF* side) {
 uint64_t OversizedBcfRecord(BGZF* fp, uint64_t file_size, BGZF* side) {
   uint8_t head[8];
   if (!PeekBgzf(fp, head, 8, side)) return 0;
-  const uint64_t claimed = 8 + uint64_t{LittleEndian32(head)} + LittleEndian32(head + 4);
+  const uint64_t claimed = ClaimedRecordBytes(head);
   return claimed > BytesLeftAtMost(fp, file_size) ? claimed : 0;
+}
+
+uint64_t StreamBcfRecordLimit(uint64_t n_samples) {
+  constexpr uint64_t kFloor = uint64_t{128} << 20, kPerSample = uint64_t{4} << 10;
+  return n_samples > kFloor / kPerSample ? n_samples * kPerSample : kFloor;
+}
+
+uint64_t OversizedStreamBcfRecord(BGZF* fp, uint64_t limit) {
+  uint8_t head[8];
+  if (PeekInBlock(fp, head, 8) != Peek::kDone) return 0;
+  const uint64_t claimed = ClaimedRecordBytes(head);
+  return claimed > limit ? claimed : 0;
 }
 
 uint64_t OversizedBcfHeader(BGZF* fp, uint64_t file_size) {

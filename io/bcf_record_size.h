@@ -25,6 +25,19 @@ bool PeekBgzf(BGZF* fp, uint8_t* out, int n, BGZF* side = nullptr);
 /// `side`: as for PeekBgzf.
 uint64_t OversizedBcfRecord(BGZF* fp, uint64_t file_size, BGZF* side = nullptr);
 
+/// The most bytes that a BCF record read from a stream (a pipe, stdin) may claim: a stream has no
+/// size to hold the claim against, and bcf_read would allocate what its 8 length bytes say, and
+/// half as much again (up to 12 GiB). 4 KiB per sample of the file (a real record's FORMAT data,
+/// GT, AD, DP, GQ and even the PL of a 20-allele site, is ~1 KiB per sample), and at least 128 MiB:
+/// a small input allocates at most 192 MiB per buffer, and a header must name a sample (2 bytes or
+/// more) for each 4 KiB it allows.
+uint64_t StreamBcfRecordLimit(uint64_t n_samples);
+
+/// The size (8 + shared + per-sample bytes) that the next BCF record of the stream `fp` claims
+/// when it is above `limit`, else 0. Also 0 when its 8 length bytes straddle two blocks: a stream
+/// cannot be peeked past its current block without being consumed.
+uint64_t OversizedStreamBcfRecord(BGZF* fp, uint64_t limit);
+
 /// The same for the BCF header at the start of `fp` (bcf_hdr_read allocates its text's length
 /// first): 9 + that length when the rest of the file cannot hold it, else 0 (also for input that
 /// is not BCF).

@@ -429,7 +429,8 @@ struct PackedStore::Background {
   // Compress `tile` unless another thread has claimed it; false if one had.
   bool TryCompress(Tile& tile) {
     if (tile.claimed.exchange(true)) return false;
-    // Into the thread's scratch buffer, then copied at its compressed size (held until Save): no
+    // A streamed tile: into a recycled worst-case buffer, written from there. Otherwise into the
+    // thread's scratch buffer, then copied at its compressed size (held until Save): no
     // zero-filled worst-case buffer per tile.
     CompressContext& ctx = contexts.local();
     std::vector<uint8_t>& out = recycle_output ? tile.bytes : ctx.scratch;

@@ -72,6 +72,7 @@ struct VcfSource::Impl {
   std::unordered_map<std::string, int> text_contigs;  // contig name -> number, for order checks
   bool text_done = false;  // the fast path met an error: no further block
   std::shared_ptr<RecordPool> pool;  // the htslib path's records, reused across blocks
+  uint64_t stream_record_limit = 0;  // BCF from a stream: the most a record may claim
   htsThreadPool tpool = {nullptr, 0};  // BGZF decompression threads (destroyed after fp)
   // A second handle on a BCF file, without threads: it reads a record's lengths when they
   // straddle two blocks (see PeekBgzf), so that fp never seeks back.
@@ -407,6 +408,9 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
     throw FormatError("'" + path + "' has no samples (a sites-only VCF); snpflow needs a genotype "
                       "(GT) column per sample");
   im.text_columns = 9 + static_cast<size_t>(bcf_hdr_nsamples(im.header->hdr));
+  // Every sample of the file, before -S: a record holds them all.
+  im.stream_record_limit =
+      StreamBcfRecordLimit(static_cast<uint64_t>(bcf_hdr_nsamples(im.header->hdr)));
   if (!options.samples_file.empty()) {
     int r = bcf_hdr_set_samples(im.header->hdr, options.samples_file.c_str(), /*is_file=*/1);
     if (r < 0)
@@ -818,14 +822,23 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
         ret = hts_getline(im.fp, '\n', &im.line);
         if (ret >= 0) ret = parse_text();
       } else {
-        // bcf_read allocates the lengths a record claims before reading it: check them first.
+        // bcf_read allocates the lengths a record claims before reading it: check them first,
+        // against what the rest of a file can hold, or a stream's limit.
         const uint64_t claimed =
-            regular_file_ ? OversizedBcfRecord(im.fp->fp.bgzf, file_size_, im.side) : 0;
-        if (claimed != 0)
+            regular_file_ ? OversizedBcfRecord(im.fp->fp.bgzf, file_size_, im.side)
+                          : OversizedStreamBcfRecord(im.fp->fp.bgzf, im.stream_record_limit);
+        if (claimed != 0 && regular_file_)
           throw FormatError(where(record_no) + after_last() + " claims " + std::to_string(claimed) +
                             " bytes, more than the rest of the file can hold; the file is "
                             "truncated or corrupt; check it with `bcftools view " + path() +
                             " > /dev/null`");
+        if (claimed != 0)
+          throw FormatError(where(record_no) + after_last() + " claims " + std::to_string(claimed) +
+                            " bytes, more than a record read from a pipe or stdin may claim (" +
+                            std::to_string(im.stream_record_limit) + " bytes: 4 KiB per sample, "
+                            "at least 128 MiB; a stream's length cannot be checked); the input is "
+                            "truncated, corrupt or crafted; if the record is real, give snpflow "
+                            "the file itself rather than a pipe");
         if (decode_gt) std::swap(rec->indiv, im.indiv);  // read into the shared buffer
         ret = bcf_read(im.fp, hdr, rec);
       }

@@ -1,6 +1,9 @@
 #include "tests/fuzz/fuzz_targets.h"
 
 #include <htslib/hts.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <cstdio>
@@ -8,7 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <typeinfo>
 #include <utility>
 
@@ -106,6 +111,36 @@ std::string DecodeVcf(const std::string& path, bool gt_in_reader) {
   return digest;
 }
 
+// The same bytes read as a stream: a pipe, as `snpflow ingest -` or `<(zcat x.vcf.gz)` reads, where
+// the header is read apart and parsed from its text (VcfSource::Open) and a BGZF file's missing end
+// marker shows only at its end (ReadBlock). A writer thread feeds the pipe.
+std::string DecodeVcfStream(const uint8_t* data, size_t size) {
+  // A reader that stops early closes the pipe: the writer's next write must fail, not kill us.
+  static std::once_flag ignore_sigpipe;
+  std::call_once(ignore_sigpipe, [] { std::signal(SIGPIPE, SIG_IGN); });
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("fuzz: cannot make a pipe");
+  std::thread writer([fd = fds[1], data, size] {
+    for (size_t done = 0; done < size;) {
+      const ssize_t n = ::write(fd, data + done, size - done);
+      if (n <= 0) break;  // the reader is gone
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+  });
+  std::string result;
+  std::exception_ptr error;
+  try {
+    result = DecodeVcf("/dev/fd/" + std::to_string(fds[0]), /*gt_in_reader=*/true);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  ::close(fds[0]);  // the last read end: a writer still blocked in write() now fails
+  writer.join();
+  if (error) std::rethrow_exception(error);
+  return result;
+}
+
 }  // namespace
 
 std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_dir) {
@@ -125,6 +160,23 @@ std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_
     throw std::logic_error("BCF GT decoded by the source and by decode-gt differ:\n" +
                            results[1].substr(0, 2000) + "\n--- decode-gt:\n" +
                            results[0].substr(0, 2000));
+  // Read as a stream, the input must give the same records, or fail too (its error may differ:
+  // a stream has no size to check the header's or the BGZF end marker against up front).
+  std::string stream;
+  bool stream_failed = false;
+  try {
+    stream = DecodeVcfStream(data, size);
+  } catch (const Error& e) {
+    stream_failed = true;
+    stream = std::string("error ") + typeid(e).name() + ": " + e.what();
+  }
+  if (!errors[1] && stream != results[1])
+    throw std::logic_error("the input read as a file and as a stream differ:\n" +
+                           results[1].substr(0, 2000) + "\n--- stream:\n" +
+                           stream.substr(0, 2000));
+  if (errors[1] && !stream_failed)
+    throw std::logic_error("the input fails as a file (" + results[1].substr(0, 500) +
+                           ") but reads as a stream:\n" + stream.substr(0, 2000));
   if (errors[1]) std::rethrow_exception(errors[1]);
   return results[1];
 }

@@ -14,7 +14,9 @@ namespace snpflow::fuzz {
 /// VCF / VCF.gz / BCF bytes: io::VcfSource::Open, then every block through the ingest graph's
 /// `decode-gt` and `filter` stages. Returns a digest of what was decoded (sites, codes, skips).
 /// Runs twice, with BCF GT decoded by the source and by decode-gt: a difference between the two
-/// (codes, skips, error) throws std::logic_error, a finding.
+/// (codes, skips, error) throws std::logic_error, a finding. Then once more from a pipe (the
+/// stream path of VcfSource::Open): other records, or a success where the file fails (or the
+/// reverse), is a finding too.
 std::string RunVcf(const uint8_t* data, size_t size, const std::string& scratch_dir);
 
 /// store.snpf bytes: io::PackedStore::Load, then every row read back. Returns the loaded content

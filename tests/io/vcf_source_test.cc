@@ -1,4 +1,5 @@
 // VcfSource: record order checks (skip policies), site fields, and non-regular inputs.
+#include "io/bcf_record_size.h"
 #include "io/vcf_source.h"
 
 #include <gtest/gtest.h>
@@ -172,6 +173,24 @@ TEST_F(VcfSourceTest, BcfLengthsBeyondTheFileAreErrorsBeforeAllocation) {
                   " bytes, more than the rest of the file can hold; the file is truncated or "
                   "corrupt; check it with `bcftools view " + o.path + " > /dev/null`");
   }
+  // Through a pipe, where the rest cannot be measured: a record may claim 4 KiB per sample, at
+  // least 128 MiB (the files are smaller than a pipe's buffer: the writer never waits).
+  for (const std::string name : {"record.ubcf", "record.bcf"}) {
+    VcfSourceOptions o;
+    o.path = dir_ / ("fifo-" + name);
+    auto made = RunShell("cd " + dir_.path() + " && mkfifo fifo-" + name + " && (cat " + name +
+                         " > fifo-" + name + " &)");
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    EXPECT_EQ(FormatErrorOf([&] { ReadAll(o); }),
+              "'" + o.path + "': record 2, after 1:100 claims " + std::to_string(claimed) +
+                  " bytes, more than a record read from a pipe or stdin may claim (134217728 "
+                  "bytes: 4 KiB per sample, at least 128 MiB; a stream's length cannot be "
+                  "checked); the input is truncated, corrupt or crafted; if the record is real, "
+                  "give snpflow the file itself rather than a pipe");
+  }
+  EXPECT_EQ(StreamBcfRecordLimit(2), uint64_t{128} << 20);
+  EXPECT_EQ(StreamBcfRecordLimit(32768), uint64_t{128} << 20);
+  EXPECT_EQ(StreamBcfRecordLimit(500000), uint64_t{500000} << 12);
   for (const std::string name : {"header.ubcf", "header.bcf"}) {
     VcfSourceOptions o;
     o.path = dir_ / name;
