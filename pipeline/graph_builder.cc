@@ -2,6 +2,7 @@
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <memory>
@@ -74,6 +75,11 @@ void RunGraph(const GraphSpec& spec) {
     }
   }
 
+  // More threads than cores (--threads 3 on 2): raise TBB's worker limit to what the arena asks
+  // for, or TBB refuses the extra workers with a warning on stderr (-q or not) when an earlier TBB
+  // use has set the limit from the core count.
+  oneapi::tbb::global_control workers(oneapi::tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(threads));
   oneapi::tbb::task_arena arena(threads);
   arena.execute([&] {
     flow::graph g;
