@@ -378,13 +378,14 @@ struct PackedStore::Background {
   std::mutex mutex;
   std::condition_variable compressed;
   bool keep_raw = true;
-  std::mutex spare_mutex;
-  std::vector<std::vector<uint8_t>> spare;  // released raw buffers for the next open tiles
+  using Buffers = std::vector<std::vector<uint8_t>>;
+  std::mutex spare_mutex;  // guards both pools of spare buffers below
+  Buffers spare;           // released raw buffers for the next open tiles
   // StreamTo: each tile is compressed straight into a worst-case buffer that comes back here once
   // the tile is written, so that a few buffers serve every tile (a copy at the compressed size,
   // and a fresh buffer's pages per tile, cost ~5 ms of CPU per 40K SNPs at 3,450 samples).
   bool recycle_output = false;
-  std::vector<std::vector<uint8_t>> spare_output;  // under spare_mutex
+  Buffers spare_output;
   // StreamTo: the file that the compressed tiles go to, in order, as soon as they are done (by
   // the thread that appends, in WriteDone); each tile's bytes are freed once written.
   std::unique_ptr<StoreFileWriter> stream;
@@ -410,21 +411,17 @@ struct PackedStore::Background {
     tile->size = size;
     Arena().execute([&] { group.run([this, tile] { TryCompress(*tile); }); });
   }
-  // A released raw buffer to fill as the next open tile (empty when none is spare).
-  std::vector<uint8_t> TakeSpare() {
+  // A buffer from `pool` (`spare` or `spare_output`; empty when it has none), and one back.
+  std::vector<uint8_t> Take(Buffers& pool) {
     std::lock_guard<std::mutex> lock(spare_mutex);
-    if (spare.empty()) return {};
-    std::vector<uint8_t> buffer = std::move(spare.back());
-    spare.pop_back();
+    if (pool.empty()) return {};
+    std::vector<uint8_t> buffer = std::move(pool.back());
+    pool.pop_back();
     return buffer;
   }
-  // A written tile's output buffer to compress the next one into (empty when none is spare).
-  std::vector<uint8_t> TakeSpareOutput() {
+  void Give(Buffers& pool, std::vector<uint8_t> buffer) {
     std::lock_guard<std::mutex> lock(spare_mutex);
-    if (spare_output.empty()) return {};
-    std::vector<uint8_t> buffer = std::move(spare_output.back());
-    spare_output.pop_back();
-    return buffer;
+    pool.push_back(std::move(buffer));
   }
   // Compress `tile` unless another thread has claimed it; false if one had.
   bool TryCompress(Tile& tile) {
@@ -434,7 +431,7 @@ struct PackedStore::Background {
     // zero-filled worst-case buffer per tile.
     CompressContext& ctx = contexts.local();
     std::vector<uint8_t>& out = recycle_output ? tile.bytes : ctx.scratch;
-    if (recycle_output) out = TakeSpareOutput();
+    if (recycle_output) out = Take(spare_output);
     out.resize(std::max(out.size(), ZSTD_compressBound(tile.size)));  // zeroed only when new
     const size_t n = ZSTD_compress2(ctx.cctx, out.data(), out.size(), tile.data, tile.size);
     if (ZSTD_isError(n)) {
@@ -446,8 +443,7 @@ struct PackedStore::Background {
     }
     if (!tile.raw.empty()) {
       tile.data = nullptr;
-      std::lock_guard<std::mutex> lock(spare_mutex);
-      spare.push_back(std::move(tile.raw));
+      Give(spare, std::move(tile.raw));
     }
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -477,10 +473,7 @@ struct PackedStore::Background {
                   tile.error);
     out.AddTile(tile.bytes.data(), tile.length, tile.size, tile.crc);
     if (!release) return;
-    if (recycle_output) {
-      std::lock_guard<std::mutex> lock(spare_mutex);
-      spare_output.push_back(std::move(tile.bytes));
-    }
+    if (recycle_output) Give(spare_output, std::move(tile.bytes));
     tile.bytes = std::vector<uint8_t>();
   }
   // Write the tiles that are done to the stream, in order, up to the first that is not. Called
@@ -689,7 +682,7 @@ void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_
   size_t done = 0;
   while (done < count) {
     if (open_tile_.empty()) {
-      if (background_ != nullptr) open_tile_ = background_->TakeSpare();
+      if (background_ != nullptr) open_tile_ = background_->Take(background_->spare);
       // A spare buffer (a compressed tile's) keeps its pages and its old bytes: whole-byte copies
       // overwrite them, and they are zeroed before a first splice (below). Zeroing every tile
       // up front cost ~2 ms of the serial tail per 40K SNPs at 3,450 samples.

@@ -827,18 +827,17 @@ bool VcfSource::ReadBlock(VariantBlock& block) {
         const uint64_t claimed =
             regular_file_ ? OversizedBcfRecord(im.fp->fp.bgzf, file_size_, im.side)
                           : OversizedStreamBcfRecord(im.fp->fp.bgzf, im.stream_record_limit);
-        if (claimed != 0 && regular_file_)
-          throw FormatError(where(record_no) + after_last() + " claims " + std::to_string(claimed) +
-                            " bytes, more than the rest of the file can hold; the file is "
-                            "truncated or corrupt; check it with `bcftools view " + path() +
-                            " > /dev/null`");
         if (claimed != 0)
-          throw FormatError(where(record_no) + after_last() + " claims " + std::to_string(claimed) +
-                            " bytes, more than a record read from a pipe or stdin may claim (" +
-                            std::to_string(im.stream_record_limit) + " bytes: 4 KiB per sample, "
-                            "at least 128 MiB; a stream's length cannot be checked); the input is "
-                            "truncated, corrupt or crafted; if the record is real, give snpflow "
-                            "the file itself rather than a pipe");
+          throw FormatError(
+              where(record_no) + after_last() + " claims " + std::to_string(claimed) + " bytes, " +
+              (regular_file_
+                   ? "more than the rest of the file can hold; the file is truncated or corrupt; "
+                     "check it with `bcftools view " + path() + " > /dev/null`"
+                   : "more than a record read from a pipe or stdin may claim (" +
+                         std::to_string(im.stream_record_limit) +
+                         " bytes: 4 KiB per sample, at least 128 MiB; a stream's length cannot be "
+                         "checked); the input is truncated, corrupt or crafted; if the record is "
+                         "real, give snpflow the file itself rather than a pipe"));
         if (decode_gt) std::swap(rec->indiv, im.indiv);  // read into the shared buffer
         ret = bcf_read(im.fp, hdr, rec);
       }
