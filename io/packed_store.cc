@@ -496,6 +496,7 @@ void PackedStore::StreamTo(const std::string& path) {
                 "/*keep_raw=*/false) first");
   if (!tiles_.empty() || open_count_ > 0)
     throw Error("PackedStore::StreamTo called after the first variant");
+  meta_text_ = SampleLines(sample_ids_, path);  // a bad sample id fails before any work
   background_->stream = std::make_unique<StoreFileWriter>(path);
   background_->recycle_output = true;  // before the first tile, whose compression reads it
 }
@@ -667,11 +668,11 @@ void PackedStore::AppendPacked(const SiteInfo* sites, size_t count, const uint8_
   // The sites first, so that a field the metadata cannot hold leaves the store as it was. A
   // store streaming to its file keeps their metadata lines instead (Save writes them).
   if (background_ != nullptr && background_->stream != nullptr) {
-    const size_t size = site_lines_.size();
+    const size_t size = meta_text_.size();
     try {
-      AppendSiteLines(sites, count, background_->stream->path(), site_lines_);
+      AppendSiteLines(sites, count, background_->stream->path(), meta_text_);
     } catch (...) {
-      site_lines_.resize(size);
+      meta_text_.resize(size);
       throw;
     }
   } else {
@@ -805,11 +806,12 @@ void PackedStore::Save(const std::string& path, int zstd_level, const OnWritten&
   };
   std::future<Meta> meta_done = std::async(std::launch::async, [&] {
     CompressContext meta_ctx(zstd_level);
-    std::string text = SampleLines(sample_ids_, path);
-    if (streamed)
-      text += site_lines_;  // the sites went to these lines as they came
-    else
-      AppendSiteLines(sites_.data(), sites_.size(), path, text);
+    std::string built;
+    if (!streamed) {
+      built = SampleLines(sample_ids_, path);
+      AppendSiteLines(sites_.data(), sites_.size(), path, built);
+    }
+    const std::string& text = streamed ? meta_text_ : built;  // streamed: its lines came as built
     Meta meta;
     meta.raw = text.size();
     Compress(meta_ctx, reinterpret_cast<const uint8_t*>(text.data()), text.size(), meta.bytes,

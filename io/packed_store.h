@@ -121,7 +121,9 @@ class PackedStore {
   std::vector<std::string> sample_ids_;
   std::vector<SiteInfo> sites_;
   size_t n_variants_ = 0;
-  std::string site_lines_;  // StreamTo: the metadata's variant lines so far
+  /// StreamTo: the metadata text so far (the sample lines, then a line per site as it comes),
+  /// so that Save compresses it as it is.
+  std::string meta_text_;
   /// tiles_[t] holds num_samples() x tile_bytes(t) bytes, sample-major (empty once released:
   /// CompressInBackground with keep_raw false).
   std::vector<std::vector<uint8_t>> tiles_;

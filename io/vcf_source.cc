@@ -379,22 +379,23 @@ std::unique_ptr<VcfSource> VcfSource::Open(const VcfSourceOptions& options) {
                         " bytes, more than the file can hold; the file is truncated or corrupt; "
                         "check it with `bcftools view -h " + path + "`");
   }
-  // The header's text, read apart for the checks htslib's parser lacks. A regular file is read
+  // The header's text, read apart for the checks htslib's parser lacks. A VCF file is read
   // twice, here and by bcf_hdr_read (which also takes contigs from a tabix index); a stream,
-  // which cannot be, only here, and its text then goes to htslib's parser.
+  // which cannot be, and a BCF file, whose bcf_hdr_read only parses the text (~1.4 ms more at
+  // 3,450 samples), only here, and the text then goes to htslib's parser.
+  const bool read_twice = src->regular_file_ && fmt->format != bcf;
   std::string header_text;
-  const bool stream_ok = src->regular_file_ ||
-                         ReadHeaderText(im.fp, fmt->format == bcf, &header_text);
-  if (src->regular_file_) header_text = ReadHeaderText(path);
+  const bool text_ok = read_twice || ReadHeaderText(im.fp, fmt->format == bcf, &header_text);
+  if (read_twice) header_text = ReadHeaderText(path);
   if (const std::string why = OversizedHeaderIndex(header_text); !why.empty())
     throw FormatError("'" + path + "': " + why + "; the header is corrupt or crafted; check it "
                       "with `bcftools view -h " + path + "`");
   im.header = std::make_shared<VcfHeader>();
   im.header->path = path;
   im.header->bcf = fmt->format == bcf;
-  im.header->hdr = src->regular_file_ ? bcf_hdr_read(im.fp)
-                   : stream_ok        ? ParseHeaderText(header_text)
-                                      : nullptr;
+  im.header->hdr = read_twice ? bcf_hdr_read(im.fp)
+                   : text_ok    ? ParseHeaderText(header_text)
+                                : nullptr;
   if (im.header->hdr == nullptr) {
     std::string duplicate = DuplicateInChromLine(ChromLineOf(header_text));
     if (!duplicate.empty())
