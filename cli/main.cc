@@ -1,5 +1,6 @@
 // snpflow: the command-line entry point and the only place that catches errors.
 #include <dlfcn.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -126,6 +127,13 @@ std::unique_ptr<Communicator> ConnectViaTorchModule(const LaunchEnv& env,
 }  // namespace snpflow::cli
 
 int main(int argc, char** argv) {
+#ifdef M_MMAP_THRESHOLD
+  // Buffers of up to 4 MB (htslib's decompression job pools, blocks, store tiles) come from the
+  // heap and are reused there. glibc would map each fresh (its threshold rises only once one is
+  // freed): htslib's pools alone were ~15 MB of new pages, and unmapping them when the reader
+  // closed held up the end of an ingest by ~2.5 ms at 40K SNPs.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+#endif
   if (argc < 2) {
     PrintUsage(stderr);
     return 2;
