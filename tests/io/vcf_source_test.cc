@@ -201,6 +201,37 @@ TEST_F(VcfSourceTest, BcfLengthsBeyondTheFileAreErrorsBeforeAllocation) {
   }
 }
 
+// A BCF file's header is read once, as a stream's: its text, checked, then htslib's parser (all
+// that bcf_hdr_read of a BCF does after reading it). The file's records read as its VCF's, and a
+// sample named twice, which htslib's parser refuses without saying why, is named from that text,
+// in plain and BGZF BCF files and through a pipe.
+TEST_F(VcfSourceTest, ARepeatedSampleInABcfHeaderIsNamedFromFileOrPipe) {
+  Write(Rec("1", 100) + Rec("2", 10));
+  auto r = RunShell("cd " + dir_.path() + " && bcftools view --no-version -Ob -o in.bcf in.vcf && "
+                    "bcftools view --no-version -Ou -o in.ubcf in.vcf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  VcfSourceOptions vcf, bcf;
+  vcf.path = dir_ / "in.vcf";
+  bcf.path = dir_ / "in.bcf";
+  EXPECT_EQ(ReadAll(bcf), ReadAll(vcf));
+  std::string twice = testing::ReadFile(dir_ / "in.ubcf");
+  const size_t at = twice.find("FORMAT\tA\tB");
+  ASSERT_NE(at, std::string::npos);
+  twice[at + 9] = 'A';  // the same length: the header's length stays right
+  std::ofstream(dir_ / "twice.ubcf", std::ios::binary) << twice;
+  r = RunShell("cd " + dir_.path() + " && bgzip -c twice.ubcf > twice.bcf && mkfifo fifo && "
+               "(cat twice.bcf > fifo &)");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string name : {"twice.bcf", "twice.ubcf", "fifo"}) {
+    VcfSourceOptions o;
+    o.path = dir_ / name;
+    EXPECT_EQ(FormatErrorOf([&] { VcfSource::Open(o); }),
+              "'" + o.path + "': sample 'A' appears twice in the header (columns 10 and 11); "
+              "give every sample a unique name, e.g. with `bcftools reheader -s new_names.txt " +
+                  o.path + "`");
+  }
+}
+
 // A header line with a huge IDX (a dictionary index: htslib's parser makes room for that many
 // entries and zeroes them, 4 GB for a 1 KB file) is an error before htslib reads the header, in
 // VCF, VCF.gz and BCF. IDX values a header can hold, and "IDX=" inside a quoted description,
