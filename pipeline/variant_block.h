@@ -57,8 +57,9 @@ class VariantBlock {
   /// Records per block for `n_samples` samples: as many as keep the block's codes near
   /// kBlockCodeBytes (so that a block's codes stay in a core's L2 cache from one stage to the
   /// next, and the pooled blocks' pages are few), a multiple of 64 (the packing tile), from 64 to
-  /// kBlockVariants. 3,450 samples: 256 records.
-  static constexpr size_t kBlockCodeBytes = size_t{1} << 20;
+  /// kBlockVariants. 3,450 samples: 128 records (at 256, packing read the codes back from L3:
+  /// ~2% more time at 40K SNPs).
+  static constexpr size_t kBlockCodeBytes = size_t{1} << 19;
   static size_t VariantsFor(size_t n_samples) {
     const size_t fit = kBlockCodeBytes / std::max<size_t>(n_samples, 1) / 64 * 64;
     return std::clamp<size_t>(fit, 64, kBlockVariants);

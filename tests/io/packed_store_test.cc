@@ -408,15 +408,17 @@ TEST(PackedStore, PackCodesReportsACodeAboveThreeAnywhere) {
 // A streamed store fills each new tile in a buffer that held an earlier, compressed tile, without
 // zeroing it first: whole-byte copies overwrite the old bytes, and they are zeroed before codes
 // are first spliced in. Tiles 0 and 1 (256-variant runs, as the ingest sink appends) leave such
-// buffers; the later tiles mix those runs with splices: after whole bytes, at a tile's start,
-// and across a tile boundary.
+// buffers; the later tiles mix those runs and 128-variant ones (each copied whole, a fixed size
+// per row) with splices: after whole bytes, at a tile's start, and across a tile boundary.
 TEST(PackedStoreTest, StreamedStoreReusesTileBuffersWithoutStaleCodes) {
   TempDir dir;
   const size_t n_samples = 53;
   const std::vector<size_t> runs = {256, 256, 256, 256, 256, 256, 256, 256,  // tiles 0-1
                                     256, 256, 7, 5, 3, 497,                   // tile 2
-                                    1, 255, 256, 256, 259,                    // tiles 3-4
-                                    256, 256, 256, 256, 256, 256, 100};
+                                    1, 255, 256, 256, 259,                    // tile 3
+                                    1, 128, 128, 128, 128, 3, 128, 125, 252,  // tile 4
+                                    128, 256, 128, 128, 128, 256,             // tile 5
+                                    100};
   size_t n_variants = 0;
   for (size_t r : runs) n_variants += r;
   const std::vector<uint8_t> codes = RandomCodes(n_samples, n_variants, 17);
