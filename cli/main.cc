@@ -127,15 +127,6 @@ std::unique_ptr<Communicator> ConnectViaTorchModule(const LaunchEnv& env,
 }  // namespace snpflow::cli
 
 int main(int argc, char** argv) {
-#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
-  // Buffers of up to 4 MB (htslib's decompression job pools, blocks, text blocks, store tiles)
-  // come from the heap and stay there for reuse, up to 64 MB of free heap. glibc would map each
-  // fresh until its threshold had risen (htslib's pools alone were ~15 MB of new pages, unmapped
-  // at the reader's close), and with a fixed threshold it would hand freed heap back above 128 KB:
-  // a VCF.gz ingest of 40K SNPs then took 147K page faults (33K with glibc's defaults, 11K so).
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-#endif
   if (argc < 2) {
     PrintUsage(stderr);
     return 2;
@@ -155,6 +146,20 @@ int main(int argc, char** argv) {
     PrintUsage(stderr);
     return 2;
   }
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+  if (name == "ingest") {
+    // An ingest's buffers of up to 4 MB (htslib's decompression job pools, blocks, text blocks,
+    // store tiles) come from the heap and stay there for reuse, up to 64 MB of free heap. glibc
+    // would map each fresh until its threshold had risen (htslib's pools alone were ~15 MB of new
+    // pages, unmapped at the reader's close), and with a fixed threshold it would hand freed heap
+    // back above 128 KB: a VCF.gz ingest of 40K SNPs took 33K page faults with glibc's defaults,
+    // 147K with the threshold alone, 11K so. Not for training: LibTorch's tensors above 4 MB would
+    // be mapped fresh each time (dietnet, 2 epochs at 40K SNPs: 8.0 -> 11.4 s; 8.8 s at 32 MB),
+    // where glibc's rising threshold (up to 32 MB) keeps them on the heap.
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  }
+#endif
   snpflow::cli::Args args(argv + 2, argv + argc);
   try {
     if (name == "train" || name == "run" || name == "stages" || name == "tune")
