@@ -174,8 +174,7 @@ void AtomicFile::Write(const void* data, size_t size) {
   // for its last pages only. SYNC_FILE_RANGE_WRITE does not wait for pages already being written;
   // it is a hint, and an I/O error it would report is fsync's to report.
   unsynced_ += size;
-  static const size_t wb = getenv("XWB") ? atol(getenv("XWB")) : kWritebackBytes;
-  if (unsynced_ >= wb) {
+  if (unsynced_ >= kWritebackBytes) {
     if (std::fflush(file_) != 0) ThrowWrite(path_, errno);
     ::sync_file_range(fileno(file_), 0, 0, SYNC_FILE_RANGE_WRITE);
     unsynced_ = 0;
