@@ -822,7 +822,6 @@ void PackedStore::Save(const std::string& path, int zstd_level, const OnWritten&
              "the metadata");
     return meta;
   };
-  std::future<Meta> meta_done;
   Meta meta;
   if (background_ != nullptr && background_->level == zstd_level) {
     // The tiles were compressed while the store was built, but for the last few. The metadata,
@@ -838,7 +837,7 @@ void PackedStore::Save(const std::string& path, int zstd_level, const OnWritten&
     }
   } else {
     // Every tile to compress: the metadata is built and compressed beside them.
-    meta_done = std::async(std::launch::async, [&] {
+    std::future<Meta> meta_done = std::async(std::launch::async, [&] {
       CompressContext meta_ctx(zstd_level);
       return compress_meta(meta_ctx);
     });
