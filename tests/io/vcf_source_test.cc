@@ -80,6 +80,17 @@ class VcfSourceTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return {dir_ / "in.vcf", dir_ / "in.bcf"};
   }
+  // Make the FIFO `fifo` in the test directory, fed with the file `source` there by a background
+  // `cat`; return its path. The files are smaller than a pipe's buffer, so the writer never waits
+  // for a reader that stopped early. When it cannot be made, the test fails and the path returned
+  // does not exist (opening a FIFO without a writer would wait forever).
+  std::string FeedFifo(const std::string& fifo, const std::string& source) {
+    auto r = RunShell("cd " + dir_.path() + " && mkfifo " + fifo + " && (cat " + source + " > " +
+                      fifo + " &)");
+    if (r.exit_code == 0) return dir_ / fifo;
+    ADD_FAILURE() << "cannot feed " << fifo << ": " << r.err;
+    return dir_ / (fifo + ".missing");
+  }
   TempDir dir_;
 };
 
@@ -116,10 +127,8 @@ TEST_F(VcfSourceTest, SkipsDuplicatesButNotOtherAllelesAtOnePosition) {
 
 TEST_F(VcfSourceTest, ReadsAPipeLikeStdin) {
   Write(Rec("1", 100) + Rec("1", 200));
-  auto r = RunShell("cd " + dir_.path() + " && mkfifo fifo && (cat in.bcf > fifo &)");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
   VcfSourceOptions o;
-  o.path = dir_ / "fifo";
+  o.path = FeedFifo("fifo", "in.bcf");
   auto source = VcfSource::Open(o);
   EXPECT_FALSE(source->regular_file());
   EXPECT_EQ(source->file_size(), 0u);
@@ -131,10 +140,8 @@ TEST_F(VcfSourceTest, ReadsAPipeLikeStdin) {
 
 TEST_F(VcfSourceTest, RegionsNeedARegularFile) {
   Write(Rec("1", 100));
-  auto r = RunShell("cd " + dir_.path() + " && mkfifo fifo && (cat in.bcf > fifo &)");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
   VcfSourceOptions o;
-  o.path = dir_ / "fifo";
+  o.path = FeedFifo("fifo", "in.bcf");
   o.regions = "1";
   try {
     VcfSource::Open(o);
@@ -174,13 +181,10 @@ TEST_F(VcfSourceTest, BcfLengthsBeyondTheFileAreErrorsBeforeAllocation) {
                   "corrupt; check it with `bcftools view " + o.path + " > /dev/null`");
   }
   // Through a pipe, where the rest cannot be measured: a record may claim 4 KiB per sample, at
-  // least 128 MiB (the files are smaller than a pipe's buffer: the writer never waits).
+  // least 128 MiB.
   for (const std::string name : {"record.ubcf", "record.bcf"}) {
     VcfSourceOptions o;
-    o.path = dir_ / ("fifo-" + name);
-    auto made = RunShell("cd " + dir_.path() + " && mkfifo fifo-" + name + " && (cat " + name +
-                         " > fifo-" + name + " &)");
-    ASSERT_EQ(made.exit_code, 0) << made.err;
+    o.path = FeedFifo("fifo-" + name, name);
     EXPECT_EQ(FormatErrorOf([&] { ReadAll(o); }),
               "'" + o.path + "': record 2, after 1:100 claims " + std::to_string(claimed) +
                   " bytes, more than a record read from a pipe or stdin may claim (134217728 "
@@ -219,9 +223,9 @@ TEST_F(VcfSourceTest, ARepeatedSampleInABcfHeaderIsNamedFromFileOrPipe) {
   ASSERT_NE(at, std::string::npos);
   twice[at + 9] = 'A';  // the same length: the header's length stays right
   std::ofstream(dir_ / "twice.ubcf", std::ios::binary) << twice;
-  r = RunShell("cd " + dir_.path() + " && bgzip -c twice.ubcf > twice.bcf && mkfifo fifo && "
-               "(cat twice.bcf > fifo &)");
+  r = RunShell("cd " + dir_.path() + " && bgzip -c twice.ubcf > twice.bcf");
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  FeedFifo("fifo", "twice.bcf");
   for (const std::string name : {"twice.bcf", "twice.ubcf", "fifo"}) {
     VcfSourceOptions o;
     o.path = dir_ / name;
@@ -267,17 +271,11 @@ TEST_F(VcfSourceTest, AHugeHeaderIndexIsAnErrorBeforeHtslibAllocatesIt) {
   std::ofstream(dir_ / "huge.ubcf", std::ios::binary) << bcf;
   for (const std::string name : {"huge.vcf", "huge.vcf.gz", "huge.ubcf"}) {
     // From the file, and through a pipe (a stream's header is read once, by snpflow, and its
-    // text handed to htslib's parser after the check). The files are smaller than a pipe's
-    // buffer, so the writer never waits for a reader that stopped early.
+    // text handed to htslib's parser after the check).
     for (bool pipe : {false, true}) {
       VcfSourceOptions o;
       o.path = dir_ / name;
-      if (pipe) {
-        o.path = dir_ / ("fifo-" + name);
-        auto made = RunShell("cd " + dir_.path() + " && mkfifo fifo-" + name + " && (cat " +
-                             name + " > fifo-" + name + " &)");
-        ASSERT_EQ(made.exit_code, 0) << made.err;
-      }
+      if (pipe) o.path = FeedFifo("fifo-" + name, name);
       const std::string what = FormatErrorOf([&] { VcfSource::Open(o); });
       EXPECT_NE(what.find("'" + o.path + "': header line "), std::string::npos)
           << name << ": " << what;
@@ -289,15 +287,13 @@ TEST_F(VcfSourceTest, AHugeHeaderIndexIsAnErrorBeforeHtslibAllocatesIt) {
   }
   // The fine header through a pipe, in each format: read, parsed, its record decoded.
   auto made = RunShell("cd " + dir_.path() + " && bgzip -c fine.vcf > fine.vcf.gz && "
-                       "bcftools view --no-version -Ob -o fine.bcf fine.vcf && "
-                       "mkfifo p1 p2 p3 && (cat fine.vcf > p1 &) && (cat fine.vcf.gz > p2 &) && "
-                       "(cat fine.bcf > p3 &)");
+                       "bcftools view --no-version -Ob -o fine.bcf fine.vcf");
   ASSERT_EQ(made.exit_code, 0) << made.err;
-  for (const char* pipe : {"p1", "p2", "p3"}) {
+  for (const std::string file : {"fine.vcf", "fine.vcf.gz", "fine.bcf"}) {
     VcfSourceOptions o;
-    o.path = dir_ / pipe;
+    o.path = FeedFifo("fifo-" + file, file);
     const auto records = ReadAll(o);
-    ASSERT_EQ(records.size(), 1u) << pipe;
+    ASSERT_EQ(records.size(), 1u) << o.path;
   }
 }
 
